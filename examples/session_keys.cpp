@@ -1,0 +1,73 @@
+// session_keys: how a TLS 1.2 handshake becomes session keys, step by step.
+//
+//   key exchange                -> pre-master secret
+//   PRF("master secret")        -> master secret
+//   PRF("key expansion")        -> key block -> write keys and implicit IVs
+//   PRF("client/server finished") -> verify_data of the Finished messages
+//
+// The pre-master secret here is a random stand-in; the RSA and ECDHE key
+// exchanges replace it with a real one.
+#include <kagi.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+void show(const char* name, kagi::bytes_view value, const char* what) {
+  std::printf("%-22s %s\n%-22s   %s\n", name, kagi::to_hex(value).c_str(), "", what);
+}
+
+}  // namespace
+
+int main() {
+  namespace tls12 = kagi::tls12;
+  kagi::system_random rng;
+
+  std::printf("TLS 1.2 session keys for TLS_*_WITH_AES_128_GCM_SHA256 (RFC 5246, RFC 5288)\n\n");
+
+  // 1. ClientHello and ServerHello each carry 32 random bytes.
+  tls12::random client_random{}, server_random{};
+  rng.fill(client_random);
+  rng.fill(server_random);
+  show("client_random", client_random, "ClientHello.random: 32 fresh bytes from the client");
+  show("server_random", server_random, "ServerHello.random: 32 fresh bytes from the server");
+
+  // 2. The key exchange gives both sides the same pre-master secret.
+  std::array<std::uint8_t, 48> pre_master{};
+  rng.fill(pre_master);
+  pre_master[0] = 0x03;  // an RSA pre-master secret starts with the client's version, 3.3
+  pre_master[1] = 0x03;
+  show("pre_master_secret", pre_master,
+       "STAND-IN: 48 random bytes shaped like an RSA pre-master secret (a real key exchange comes later)");
+
+  // 3. Master secret = PRF(pre_master, "master secret", client_random || server_random)[0..47].
+  const auto master = tls12::compute_master_secret(pre_master, client_random, server_random);
+  show("master_secret", master, "PRF(pre_master, \"master secret\", client_random || server_random), 48 bytes");
+
+  // 4. Key block = PRF(master, "key expansion", server_random || client_random);
+  //    AES-128-GCM takes 2 x 16-byte keys and 2 x 4-byte implicit IVs from it.
+  std::array<std::uint8_t, tls12::session_keys::key_block_size> block{};
+  tls12::key_block(master, client_random, server_random, block);
+  show("key_block", block, "PRF(master, \"key expansion\", server_random || client_random), 40 bytes for AES_128_GCM");
+  const auto keys = tls12::derive_session_keys(master, client_random, server_random);
+  show("client_write_key", keys.client_write_key, "key_block[0..15]: AES-128-GCM key for records the client sends");
+  show("server_write_key", keys.server_write_key, "key_block[16..31]: AES-128-GCM key for records the server sends");
+  show("client_write_iv", keys.client_write_iv, "key_block[32..35]: implicit nonce part; nonce = this || 8-byte seq number");
+  show("server_write_iv", keys.server_write_iv, "key_block[36..39]: the server's implicit nonce part");
+
+  // 5. Finished: verify_data = PRF(master, label, SHA-256(handshake messages))[0..11].
+  //    The transcript here is a stand-in for the real handshake messages.
+  const std::string transcript = "ClientHello ServerHello Certificate ServerHelloDone ClientKeyExchange";
+  const auto client_hash = kagi::sha256::hash(kagi::as_bytes(transcript));
+  const auto client_vd = tls12::verify_data(master, tls12::client_finished_label, client_hash);
+  show("client verify_data", client_vd, "PRF(master, \"client finished\", SHA-256(transcript)), 12 bytes");
+  const std::string transcript2 = transcript + " Finished(client)";
+  const auto server_hash = kagi::sha256::hash(kagi::as_bytes(transcript2));
+  const auto server_vd = tls12::verify_data(master, tls12::server_finished_label, server_hash);
+  show("server verify_data", server_vd, "PRF(master, \"server finished\", SHA-256(transcript + client Finished))");
+
+  std::printf("\nSHA-256 ran on the %s path.\n", kagi::sha256::implementation());
+  kagi::secure_wipe(pre_master);
+  return 0;
+}

@@ -1,0 +1,19 @@
+// kagi.hpp: the single header. Includes every part of the library.
+#ifndef KAGI_HPP
+#define KAGI_HPP
+
+#include "kagi/version.hpp"
+
+#include "kagi/core/bytes.hpp"
+#include "kagi/core/cpu.hpp"
+#include "kagi/core/ct.hpp"
+#include "kagi/core/random.hpp"
+#include "kagi/core/result.hpp"
+
+#include "kagi/hash/hmac.hpp"
+#include "kagi/hash/hmac_drbg.hpp"
+#include "kagi/hash/sha256.hpp"
+
+#include "kagi/tls12/prf.hpp"
+
+#endif  // KAGI_HPP

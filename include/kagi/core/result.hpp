@@ -1,0 +1,120 @@
+// kagi/core/result.hpp: error codes and a small result type for fallible calls.
+//
+// Crypto code never throws. A fallible call returns bool, std::optional, or
+// kagi::result<T>: either a value or an errc that says what was wrong.
+#ifndef KAGI_CORE_RESULT_HPP
+#define KAGI_CORE_RESULT_HPP
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace kagi {
+
+// Every error kagi reports. Later layers add their codes here so that one
+// enum (and one message table) covers the whole library.
+enum class errc : int {
+  ok = 0,
+  invalid_argument,    // an argument is out of its documented range
+  bad_length,          // a buffer or input has a length the operation does not accept
+  buffer_too_small,    // an output buffer cannot hold the result
+  overlapping_buffers, // input and output overlap without being identical
+  bad_hex,             // text is not an even number of hexadecimal digits
+  random_failure,      // the operating system refused to supply random bytes
+  not_seeded,          // a DRBG was given less entropy than its security strength
+  reseed_required,     // a DRBG reached its reseed interval
+  request_too_large,   // a DRBG request exceeds the per-call limit
+  message_too_long,    // input exceeds the algorithm's length limit
+  authentication_failed, // an AEAD tag or MAC did not verify
+};
+
+// A short English description of an error code.
+[[nodiscard]] constexpr std::string_view message(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "success";
+    case errc::invalid_argument: return "invalid argument";
+    case errc::bad_length: return "input has a length the operation does not accept";
+    case errc::buffer_too_small: return "output buffer is too small";
+    case errc::overlapping_buffers: return "input and output buffers overlap without being identical";
+    case errc::bad_hex: return "not an even number of hexadecimal digits";
+    case errc::random_failure: return "the operating system refused to supply random bytes";
+    case errc::not_seeded: return "DRBG seeded with less entropy than its security strength";
+    case errc::reseed_required: return "DRBG reseed interval reached";
+    case errc::request_too_large: return "request exceeds the per-call limit";
+    case errc::message_too_long: return "input exceeds the algorithm's length limit";
+    case errc::authentication_failed: return "authentication failed";
+  }
+  return "unknown error";
+}
+
+namespace detail {
+// Reports a broken precondition and stops. It is not constexpr on purpose:
+// reaching it during constant evaluation is a compile-time error.
+[[noreturn]] inline void fatal(const char* what) noexcept {
+  std::fprintf(stderr, "kagi: fatal: %s\n", what);
+  std::abort();
+}
+}  // namespace detail
+
+// Either a T or an error code. Converts to bool (true when it holds a value),
+// has operator-> and operator*, and error()/message() say what was wrong.
+// Reading the value of a result that holds an error stops the program with a
+// message (it is a bug in the caller, never undefined behaviour).
+template <class T>
+class [[nodiscard]] result {
+  static_assert(!std::is_reference_v<T>, "result<T&> is not supported");
+
+ public:
+  using value_type = T;
+
+  constexpr result(const T& v) : value_(v) {}
+  constexpr result(T&& v) : value_(std::move(v)) {}
+  constexpr result(errc e) noexcept : error_(e == errc::ok ? errc::invalid_argument : e) {}
+
+  constexpr explicit operator bool() const noexcept { return value_.has_value(); }
+  [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
+  [[nodiscard]] constexpr errc error() const noexcept { return value_ ? errc::ok : error_; }
+  [[nodiscard]] constexpr std::string_view message() const noexcept { return kagi::message(error()); }
+
+  constexpr T& value() & { check(); return *value_; }
+  constexpr const T& value() const& { check(); return *value_; }
+  constexpr T&& value() && { check(); return std::move(*value_); }
+  constexpr T& operator*() & { return value(); }
+  constexpr const T& operator*() const& { return value(); }
+  constexpr T&& operator*() && { return std::move(*this).value(); }
+  constexpr T* operator->() { return &value(); }
+  constexpr const T* operator->() const { return &value(); }
+  template <class U>
+  constexpr T value_or(U&& other) const& { return value_ ? *value_ : static_cast<T>(std::forward<U>(other)); }
+
+ private:
+  constexpr void check() const {
+    if (!value_) detail::fatal("value() called on a kagi::result that holds an error");
+  }
+  std::optional<T> value_;
+  errc error_ = errc::ok;
+};
+
+// The outcome of a call that produces no value: ok, or an error code.
+template <>
+class [[nodiscard]] result<void> {
+ public:
+  constexpr result() noexcept = default;
+  constexpr result(errc e) noexcept : error_(e) {}
+  constexpr explicit operator bool() const noexcept { return error_ == errc::ok; }
+  [[nodiscard]] constexpr bool has_value() const noexcept { return error_ == errc::ok; }
+  [[nodiscard]] constexpr errc error() const noexcept { return error_; }
+  [[nodiscard]] constexpr std::string_view message() const noexcept { return kagi::message(error_); }
+
+ private:
+  errc error_ = errc::ok;
+};
+
+using status = result<void>;
+
+}  // namespace kagi
+
+#endif  // KAGI_CORE_RESULT_HPP

@@ -1,0 +1,192 @@
+// kagi/hash/sha256.hpp: SHA-256 (FIPS 180-4), streaming and one-shot.
+//
+// The portable compression function below is the specification, constexpr and
+// constant time. At run time update() hands whole blocks to the SHA-NI kernel
+// (sha256_x86.hpp) when the CPU has one.
+#ifndef KAGI_HASH_SHA256_HPP
+#define KAGI_HASH_SHA256_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+#include "../core/bytes.hpp"
+#include "../core/cpu.hpp"
+#include "../core/ct.hpp"
+
+namespace kagi {
+
+namespace detail {
+
+inline constexpr std::array<std::uint32_t, 64> sha256_k{
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+inline constexpr std::array<std::uint32_t, 8> sha256_iv{
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+[[nodiscard]] constexpr std::uint32_t rotr32(std::uint32_t x, int n) noexcept {
+  return (x >> n) | (x << (32 - n));
+}
+
+// FIPS 180-4 section 6.2.2 on `blocks` consecutive 64-byte blocks.
+constexpr void sha256_compress_portable(std::uint32_t* h, const std::uint8_t* p, std::size_t blocks) noexcept {
+  for (; blocks > 0; --blocks, p += 64) {
+    std::uint32_t w[16];
+    for (int i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      if (i >= 16) {
+        const std::uint32_t w15 = w[(i - 15) & 15], w2 = w[(i - 2) & 15];
+        const std::uint32_t s0 = rotr32(w15, 7) ^ rotr32(w15, 18) ^ (w15 >> 3);
+        const std::uint32_t s1 = rotr32(w2, 17) ^ rotr32(w2, 19) ^ (w2 >> 10);
+        w[i & 15] += s0 + w[(i - 7) & 15] + s1;
+      }
+      const std::uint32_t t1 =
+          hh + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i & 15];
+      const std::uint32_t t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+  }
+}
+
+#if KAGI_X86
+// Defined in sha256_x86.hpp (included at the end of this header).
+KAGI_TARGET("sha,sse4.1,ssse3") void sha256_compress_shani(std::uint32_t* h, const std::uint8_t* p,
+                                                            std::size_t blocks) noexcept;
+inline constexpr std::uint32_t sha256_shani_needs = cpu::sha_ni | cpu::sse41 | cpu::ssse3;
+#endif
+
+}  // namespace detail
+
+class sha256 {
+ public:
+  static constexpr std::size_t digest_size = 32;
+  static constexpr std::size_t block_size = 64;
+  using digest = std::array<std::uint8_t, digest_size>;
+
+  constexpr sha256() noexcept = default;
+  constexpr sha256(const sha256&) noexcept = default;
+  constexpr sha256& operator=(const sha256&) noexcept = default;
+  constexpr ~sha256() { wipe(); }
+
+  // Absorbs more input. Any split of the message gives the same digest.
+  constexpr sha256& update(bytes_view in) noexcept {
+    const std::uint8_t* p = in.data();
+    std::size_t n = in.size();
+    total_ += n;
+    if (buffered_ != 0) {
+      const std::size_t take = n < block_size - buffered_ ? n : block_size - buffered_;
+      for (std::size_t i = 0; i < take; ++i) buf_[buffered_ + i] = p[i];
+      buffered_ += take;
+      p += take;
+      n -= take;
+      if (buffered_ < block_size) return *this;
+      compress(h_.data(), buf_.data(), 1);
+      buffered_ = 0;
+    }
+    if (n >= block_size) {
+      compress(h_.data(), p, n / block_size);
+      p += n / block_size * block_size;
+      n %= block_size;
+    }
+    for (std::size_t i = 0; i < n; ++i) buf_[i] = p[i];
+    buffered_ = n;
+    return *this;
+  }
+
+  // Writes the digest and resets the object to the empty message.
+  constexpr void finish(std::span<std::uint8_t, digest_size> out) noexcept {
+    const std::uint64_t bits = total_ * 8;
+    buf_[buffered_++] = 0x80;
+    if (buffered_ > block_size - 8) {
+      while (buffered_ < block_size) buf_[buffered_++] = 0;
+      compress(h_.data(), buf_.data(), 1);
+      buffered_ = 0;
+    }
+    while (buffered_ < block_size - 8) buf_[buffered_++] = 0;
+    store_be64(buf_.data() + 56, bits);
+    compress(h_.data(), buf_.data(), 1);
+    for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, h_[i]);
+    wipe();
+  }
+  [[nodiscard]] constexpr digest finish() noexcept {
+    digest d{};
+    finish(d);
+    return d;
+  }
+
+  // The digest of one message.
+  [[nodiscard]] static constexpr digest hash(bytes_view in) noexcept {
+    sha256 s;
+    s.update(in);
+    return s.finish();
+  }
+
+  // Runs the compression function on whole blocks with the fastest path.
+  static constexpr void compress(std::uint32_t* h, const std::uint8_t* blocks, std::size_t count) noexcept {
+    if (std::is_constant_evaluated()) {
+      detail::sha256_compress_portable(h, blocks, count);
+      return;
+    }
+#if KAGI_X86
+    if (cpu::has(detail::sha256_shani_needs)) {
+      detail::sha256_compress_shani(h, blocks, count);
+      return;
+    }
+#endif
+    detail::sha256_compress_portable(h, blocks, count);
+  }
+
+  // The path compress() takes at run time now: "sha-ni" or "portable".
+  [[nodiscard]] static const char* implementation() noexcept {
+#if KAGI_X86
+    if (cpu::has(detail::sha256_shani_needs)) return "sha-ni";
+#endif
+    return "portable";
+  }
+
+ private:
+  constexpr void wipe() noexcept {
+    secure_wipe(buf_);
+    h_ = detail::sha256_iv;
+    total_ = 0;
+    buffered_ = 0;
+  }
+
+  std::array<std::uint32_t, 8> h_ = detail::sha256_iv;
+  std::array<std::uint8_t, block_size> buf_{};
+  std::uint64_t total_ = 0;
+  std::size_t buffered_ = 0;
+};
+
+}  // namespace kagi
+
+#include "sha256_x86.hpp"
+
+#endif  // KAGI_HASH_SHA256_HPP

@@ -1,0 +1,162 @@
+// hash/hmac.hpp with SHA-256 on every path: RFC 4231, NIST CAVP HMAC.rsp
+// [L=32] (truncated MACs), Wycheproof, streaming, key reuse, OpenSSL.
+#include <doctest/doctest.h>
+
+#include <kagi/hash/hmac.hpp>
+#include <string>
+#include <vector>
+
+#include "support/kat.hpp"
+#include "support/openssl.hpp"
+#include "support/paths.hpp"
+#include "support/random.hpp"
+#include "support/vectors.hpp"
+
+using namespace kagi::literals;
+using kagi::hmac_sha256;
+using kagi_test::bytes;
+
+namespace {
+
+template <class Body>
+void on_every_path(Body body) {
+  kagi_test::for_each_path({kagi_test::portable_path, {"sha-ni", kagi::detail::sha256_shani_needs, 0}},
+                           &kagi::sha256::implementation, body);
+}
+
+bytes mac(std::span<const std::uint8_t> key, std::span<const std::uint8_t> msg) {
+  const auto t = hmac_sha256::mac(key, msg);
+  return bytes(t.begin(), t.end());
+}
+
+}  // namespace
+
+TEST_CASE("HMAC-SHA-256 known answer at compile time (RFC 4231 case 2)") {
+  KAGI_CHECK_CONSTEXPR(hmac_sha256::mac("4a656665"_hex, "7768617420646f2079612077616e7420666f72206e6f7468696e673f"_hex) ==
+                       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"_hex);
+}
+
+TEST_CASE("HMAC-SHA-256 RFC 4231") {
+  const auto records = kagi_test::parse_records("rfc/rfc4231_hmac_sha256.txt");
+  REQUIRE(records.size() == 7);
+  on_every_path([&](const kagi_test::path&) {
+    for (const auto& r : records) {
+      INFO(r.where());
+      bytes expected = r.get_hex("hmac_sha256");
+      bytes got = mac(r.get_hex("key"), r.get_hex("data"));
+      if (r.has("truncate_bytes")) got.resize(std::stoul(r.get("truncate_bytes")));
+      CHECK(got == expected);
+      hmac_sha256 h(r.get_hex("key"));
+      h.update(r.get_hex("data"));
+      CHECK(h.verify(expected));
+    }
+  });
+}
+
+TEST_CASE("HMAC-SHA-256 NIST HMAC.rsp [L=32]") {
+  const auto records = kagi_test::parse_records("nist/hmac/HMAC.rsp");
+  std::size_t n = 0;
+  on_every_path([&](const kagi_test::path&) {
+    n = 0;
+    for (const auto& r : records) {
+      if (r.header("L") != "32") continue;
+      INFO(r.where());
+      ++n;
+      const bytes key = r.get_hex("Key");
+      REQUIRE(key.size() == std::stoul(r.get("Klen")));
+      const bytes expected = r.get_hex("Mac");
+      REQUIRE(expected.size() == std::stoul(r.get("Tlen")));
+      bytes got = mac(key, r.get_hex("Msg"));
+      got.resize(expected.size());
+      CHECK(got == expected);
+      hmac_sha256 h(key);
+      h.update(r.get_hex("Msg"));
+      CHECK(h.verify(expected));
+    }
+  });
+  CHECK(n == 225);
+}
+
+TEST_CASE("HMAC-SHA-256 Wycheproof hmac_sha256_test.json") {
+  const auto j = kagi_test::read_json("wycheproof/hmac_sha256_test.json");
+  std::size_t count = 0;
+  on_every_path([&](const kagi_test::path&) {
+    count = 0;
+    for (const auto& g : j.at("testGroups")) {
+      const std::size_t tag_bytes = g.at("tagSize").get<std::size_t>() / 8;
+      for (const auto& t : g.at("tests")) {
+        ++count;
+        INFO("tcId " << t.at("tcId").get<int>() << ": " << t.at("comment").get<std::string>());
+        const bytes key = kagi_test::hex(t.at("key").get<std::string>());
+        const bytes msg = kagi_test::hex(t.at("msg").get<std::string>());
+        const bytes tag = kagi_test::hex(t.at("tag").get<std::string>());
+        const std::string result = t.at("result").get<std::string>();
+        REQUIRE(key.size() * 8 == g.at("keySize").get<std::size_t>());
+        bytes got = mac(key, msg);
+        got.resize(tag_bytes);
+        hmac_sha256 h(key);
+        h.update(msg);
+        const bool verified = h.verify(tag);
+        if (result == "valid") {
+          CHECK(got == tag);
+          CHECK(verified);
+        } else {
+          REQUIRE(result == "invalid");
+          CHECK(got != tag);
+          CHECK_FALSE(verified);
+        }
+      }
+    }
+  });
+  CHECK(count == j.at("numberOfTests").get<std::size_t>());
+}
+
+TEST_CASE("HMAC-SHA-256 streaming, key reuse, truncation limits") {
+  kagi_test::test_rng rng(10);
+  const bytes key = rng.bytes(40);
+  const bytes msg = rng.bytes(200);
+  on_every_path([&](const kagi_test::path&) {
+    const bytes whole = mac(key, msg);
+    hmac_sha256 h(key);
+    for (std::size_t i = 0; i <= msg.size(); i += 3) {
+      h.update(std::span(msg).first(i)).update(std::span(msg).subspan(i));
+      const auto t = h.finish();  // finish leaves the key in place for the next message
+      CHECK(bytes(t.begin(), t.end()) == whole);
+    }
+    h.update(rng.bytes(10));
+    h.reset();
+    h.update(msg);
+    CHECK(h.verify(whole));
+    // Truncated tags down to half the output verify; shorter ones never do.
+    for (std::size_t len = 0; len <= 32; ++len) {
+      h.update(msg);
+      CHECK(h.verify(std::span(whole).first(len)) == (len >= 16));
+    }
+    bytes longer = whole;
+    longer.push_back(0);
+    h.update(msg);
+    CHECK_FALSE(h.verify(longer));
+    bytes wrong = whole;
+    wrong[31] ^= 1;
+    h.update(msg);
+    CHECK_FALSE(h.verify(wrong));
+    // Keys longer than a block are hashed first: HMAC(K) == HMAC(SHA256(K)).
+    const bytes long_key = rng.bytes(65);
+    const auto hk = kagi::sha256::hash(long_key);
+    CHECK(mac(long_key, msg) == mac(hk, msg));
+  });
+}
+
+#if KAGI_HAVE_OPENSSL
+TEST_CASE("HMAC-SHA-256 agrees with OpenSSL on random inputs") {
+  kagi_test::test_rng rng(11);
+  on_every_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 300; ++i) {
+      const bytes key = rng.bytes(rng.uniform(0, 150));
+      const bytes msg = rng.bytes(rng.uniform(0, 2000));
+      INFO("key " << key.size() << " msg " << msg.size());
+      CHECK(mac(key, msg) == kagi_test::ossl::hmac_sha256(key, msg));
+    }
+  });
+}
+#endif

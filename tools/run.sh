@@ -1,0 +1,71 @@
+#!/bin/sh
+# kagi's two jobs, for a fresh Debian 12 machine (run as root to install what is missing):
+#
+#   sh tools/run.sh main   build, run examples/session_keys and a short throughput summary
+#   sh tools/run.sh test   the whole test suite: g++ and clang++ with -Werror, ASan+UBSan,
+#                          the valgrind constant-time label (ct), packaging, example and benchmark smoke runs
+#
+# Build trees go to build/<name>. JOBS sets the build parallelism (default: all cores).
+set -eu
+cd "$(dirname "$0")/.."
+job=${1:-}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+install_missing() {
+  missing=""
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing="$missing $p"; fi
+  done
+  [ -z "$missing" ] && return 0
+  echo "== installing:$missing"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "kagi: missing Debian packages:$missing; run as root or install them first" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+}
+
+configure_build() {  # configure_build <dir> <c++ compiler> [cmake args...]
+  dir=$1; cxx=$2; shift 2
+  cmake -S . -B "build/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" "$@"
+  cmake --build "build/$dir" -j "$jobs"
+}
+
+case "$job" in
+  main)
+    install_missing ca-certificates cmake ninja-build g++ libssl-dev libbenchmark-dev
+    configure_build main g++ -DKAGI_BUILD_TESTS=OFF -DKAGI_OPENSSL=ON
+    echo "== examples/session_keys"
+    build/main/examples/session_keys
+    echo "== throughput summary (kagi against OpenSSL in one run)"
+    build/main/bench/kagi_bench --benchmark_filter='^(sha256/.*/16384|tls12_master_secret_and_keys/)' \
+      --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --kagi_summary='.'
+    ;;
+  test)
+    install_missing ca-certificates cmake ninja-build g++ clang libssl-dev openssl doctest-dev \
+      libbenchmark-dev nlohmann-json3-dev valgrind
+    strict="-DKAGI_WERROR=ON -DKAGI_OPENSSL=ON"
+    echo "== g++: build, unit tests, constant-time tests (valgrind)"
+    # shellcheck disable=SC2086
+    configure_build gcc g++ $strict -DKAGI_CT_TESTS=ON
+    (cd build/gcc && ctest -j "$jobs" --output-on-failure)
+    build/gcc/examples/session_keys > /dev/null
+    build/gcc/bench/kagi_bench --benchmark_min_time=0.001 > /dev/null
+    echo "== clang++: build, unit tests"
+    # shellcheck disable=SC2086
+    configure_build clang clang++ $strict -DKAGI_CT_TESTS=OFF
+    (cd build/clang && ctest -j "$jobs" --output-on-failure -L unit)
+    echo "== g++ with ASan+UBSan: unit tests"
+    # shellcheck disable=SC2086
+    configure_build asan g++ $strict -DKAGI_SANITIZE=ON -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF
+    (cd build/asan && ctest -j "$jobs" --output-on-failure -L unit)
+    echo "== all test runs passed"
+    ;;
+  *)
+    echo "usage: sh tools/run.sh main|test" >&2
+    exit 2
+    ;;
+esac
