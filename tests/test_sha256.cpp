@@ -132,6 +132,26 @@ TEST_CASE("SHA-256 portable and SHA-NI agree on random inputs") {
   }
 }
 
+TEST_CASE("SHA-256 compress2 equals two single-block compressions, on every path") {
+  kagi_test::test_rng rng(4);
+  on_every_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 50; ++i) {
+      const bytes b1 = rng.bytes(64), b2 = rng.bytes(64), s = rng.bytes(64);
+      std::array<std::uint32_t, 8> h1{}, h2{};
+      for (std::size_t k = 0; k < 8; ++k) {
+        h1[k] = kagi::load_be32(s.data() + 4 * k);
+        h2[k] = kagi::load_be32(s.data() + 32 + 4 * k);
+      }
+      auto e1 = h1, e2 = h2;
+      kagi::detail::sha256_compress_portable(e1.data(), b1.data(), 1);
+      kagi::detail::sha256_compress_portable(e2.data(), b2.data(), 1);
+      sha256::compress2(h1.data(), b1.data(), h2.data(), b2.data());
+      CHECK(h1 == e1);
+      CHECK(h2 == e2);
+    }
+  });
+}
+
 #if KAGI_HAVE_OPENSSL
 TEST_CASE("SHA-256 agrees with OpenSSL on random inputs") {
   kagi_test::test_rng rng(3);
