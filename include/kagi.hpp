@@ -14,6 +14,9 @@
 #include "kagi/hash/hmac_drbg.hpp"
 #include "kagi/hash/sha256.hpp"
 
+#include "kagi/encoding/der.hpp"
+#include "kagi/encoding/pem.hpp"
+
 #include "kagi/tls12/prf.hpp"
 
 #endif  // KAGI_HPP

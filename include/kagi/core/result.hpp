@@ -29,6 +29,21 @@ enum class errc : int {
   request_too_large,   // a DRBG request exceeds the per-call limit
   message_too_long,    // input exceeds the algorithm's length limit
   authentication_failed, // an AEAD tag or MAC did not verify
+  // encoding/der.hpp, encoding/pem.hpp
+  der_truncated,        // DER input ends inside an element
+  der_bad_length,       // DER length is indefinite, not minimal, or too large
+  der_unexpected_tag,   // DER element has another tag than the one expected
+  der_trailing_data,    // DER input has bytes after the expected end
+  der_bad_integer,      // DER INTEGER is empty or not minimally encoded
+  der_negative_integer, // DER INTEGER is negative where only non-negative ones are accepted
+  der_integer_too_large, // DER INTEGER does not fit where it must go
+  der_bad_bit_string,   // DER BIT STRING has bad unused-bits count or padding
+  der_bad_oid,          // DER OBJECT IDENTIFIER is empty or not minimally encoded
+  der_bad_null,         // DER NULL has contents
+  bad_base64,           // text is not valid (canonical) base64
+  pem_no_block,         // no complete PEM block found
+  pem_bad_armor,        // PEM BEGIN/END lines are malformed or do not match
+  pem_wrong_label,      // PEM block has a label the operation does not accept
 };
 
 // A short English description of an error code.
@@ -46,6 +61,20 @@ enum class errc : int {
     case errc::request_too_large: return "request exceeds the per-call limit";
     case errc::message_too_long: return "input exceeds the algorithm's length limit";
     case errc::authentication_failed: return "authentication failed";
+    case errc::der_truncated: return "DER input ends inside an element";
+    case errc::der_bad_length: return "DER length is indefinite, not minimal, or too large";
+    case errc::der_unexpected_tag: return "DER element has an unexpected tag";
+    case errc::der_trailing_data: return "DER input has bytes after the expected end";
+    case errc::der_bad_integer: return "DER INTEGER is empty or not minimally encoded";
+    case errc::der_negative_integer: return "DER INTEGER is negative where a non-negative one is required";
+    case errc::der_integer_too_large: return "DER INTEGER is too large";
+    case errc::der_bad_bit_string: return "DER BIT STRING has a bad unused-bits count or non-zero padding";
+    case errc::der_bad_oid: return "DER OBJECT IDENTIFIER is empty or not minimally encoded";
+    case errc::der_bad_null: return "DER NULL has contents";
+    case errc::bad_base64: return "text is not valid base64";
+    case errc::pem_no_block: return "no complete PEM block found";
+    case errc::pem_bad_armor: return "PEM BEGIN/END lines are malformed or do not match";
+    case errc::pem_wrong_label: return "PEM block has a label the operation does not accept";
   }
   return "unknown error";
 }
