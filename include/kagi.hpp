@@ -14,6 +14,10 @@
 #include "kagi/hash/hmac_drbg.hpp"
 #include "kagi/hash/sha256.hpp"
 
+#include "kagi/cipher/aes.hpp"
+#include "kagi/cipher/gcm.hpp"
+
 #include "kagi/tls12/prf.hpp"
+#include "kagi/tls12/record.hpp"
 
 #endif  // KAGI_HPP

@@ -29,6 +29,9 @@ enum class errc : int {
   request_too_large,   // a DRBG request exceeds the per-call limit
   message_too_long,    // input exceeds the algorithm's length limit
   authentication_failed, // an AEAD tag or MAC did not verify
+  bad_record_mac,      // a TLS record did not decrypt and authenticate (alert bad_record_mac)
+  record_overflow,     // a TLS record or its plaintext is over the RFC 5246 limits (alert record_overflow)
+  sequence_number_exhausted, // a TLS sequence number would wrap; the connection must be rekeyed
 };
 
 // A short English description of an error code.
@@ -46,6 +49,9 @@ enum class errc : int {
     case errc::request_too_large: return "request exceeds the per-call limit";
     case errc::message_too_long: return "input exceeds the algorithm's length limit";
     case errc::authentication_failed: return "authentication failed";
+    case errc::bad_record_mac: return "TLS record failed authentication (bad_record_mac)";
+    case errc::record_overflow: return "TLS record too long (record_overflow)";
+    case errc::sequence_number_exhausted: return "TLS sequence number would wrap";
   }
   return "unknown error";
 }
