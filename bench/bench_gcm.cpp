@@ -27,6 +27,7 @@ struct gcm_path_choice {
 
 const gcm_path_choice gcm_choices[] = {
     {"kagi", nullptr, 0},
+    {"kagi-aesni-pclmul", "aesni-pclmul", kagi::cpu::vaes | kagi::cpu::vpclmul | kagi::cpu::avx512_all},
     {"kagi-portable", "portable", kagi::cpu::all},
 };
 

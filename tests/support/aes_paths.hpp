@@ -26,6 +26,9 @@ void on_every_aes_path(Body body) {
 // reached by switching off what the faster ones need.
 inline const std::initializer_list<path> gcm_paths = {
     portable_path,
+#if KAGI_X86
+    {"aesni-pclmul", kagi::detail::gcm_aesni_needs, 0},
+#endif
 };
 
 // Runs body once on every AES-GCM path this machine has.

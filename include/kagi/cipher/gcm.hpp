@@ -305,7 +305,36 @@ constexpr void gcm_ctr_only_portable(const gcm_key<KeyBits>& k, const std::uint8
 
 enum class gcm_path { portable, aesni_pclmul, vaes_avx2, vaes_avx512 };
 
-[[nodiscard]] inline gcm_path gcm_current_path() noexcept { return gcm_path::portable; }
+#if KAGI_X86
+// Defined in gcm_x86.hpp (included at the end of this header).
+inline constexpr std::uint32_t gcm_aesni_needs = cpu::aesni | cpu::pclmul | cpu::ssse3 | cpu::sse41;
+#define KAGI_GCM_AESNI_TARGET KAGI_TARGET("aes,pclmul,sse4.1,ssse3")
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET void gcm_init_aesni(const std::uint8_t* key, std::uint8_t* rk, std::uint64_t* hpow) noexcept;
+KAGI_GCM_AESNI_TARGET void gcm_j0_pclmul(const std::uint64_t* hpow, const std::uint8_t* nonce, std::size_t len,
+                                         std::uint8_t* j0) noexcept;
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET void gcm_seal_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, const std::uint8_t* j0,
+                                          const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* in,
+                                          std::uint8_t* out, std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET void gcm_tag_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, const std::uint8_t* j0,
+                                         const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
+                                         std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET void gcm_ctr_aesni(const std::uint8_t* rk, const std::uint8_t* j0, const std::uint8_t* in,
+                                         std::uint8_t* out, std::size_t len) noexcept;
+#undef KAGI_GCM_AESNI_TARGET
+#endif
+
+// The kernel the dispatcher picks now (never the portable path's twin at
+// compile time: callers test std::is_constant_evaluated() first).
+[[nodiscard]] inline gcm_path gcm_current_path() noexcept {
+#if KAGI_X86
+  if (cpu::has(gcm_aesni_needs)) return gcm_path::aesni_pclmul;
+#endif
+  return gcm_path::portable;
+}
 
 [[nodiscard]] constexpr const char* gcm_path_name(gcm_path p) noexcept {
   switch (p) {
@@ -321,6 +350,14 @@ enum class gcm_path { portable, aesni_pclmul, vaes_avx2, vaes_avx512 };
 template <std::size_t KeyBits>
 constexpr void gcm_set_key(gcm_key<KeyBits>& k, const std::uint8_t* key) noexcept {
   constexpr int rounds = aes_params<KeyBits>::rounds;
+  if (!std::is_constant_evaluated()) {
+#if KAGI_X86
+    if (gcm_current_path() != gcm_path::portable) {
+      gcm_init_aesni<rounds>(key, k.aes.rk.data(), k.hpow.data());
+      return;
+    }
+#endif
+  }
   k.aes.set(key);
   std::array<std::uint8_t, 16> h{};
   std::array<std::uint64_t, 8 * (rounds + 1)> sk{};
@@ -336,21 +373,57 @@ template <std::size_t KeyBits>
 constexpr void gcm_seal(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
                         std::size_t aad_len, const std::uint8_t* in, std::uint8_t* out, std::size_t len,
                         std::uint8_t* tag) noexcept {
-  gcm_seal_portable<aes_params<KeyBits>::rounds>(k, j0, aad, aad_len, in, out, len, tag);
+  constexpr int rounds = aes_params<KeyBits>::rounds;
+  if (!std::is_constant_evaluated()) {
+    switch (gcm_current_path()) {
+#if KAGI_X86
+      case gcm_path::aesni_pclmul:
+        gcm_seal_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), j0, aad, aad_len, in, out, len, tag);
+        return;
+#endif
+      default:
+        break;
+    }
+  }
+  gcm_seal_portable<rounds>(k, j0, aad, aad_len, in, out, len, tag);
 }
 
 // The full tag a ciphertext should carry; writes nothing else.
 template <std::size_t KeyBits>
 constexpr void gcm_tag(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
                        std::size_t aad_len, const std::uint8_t* ct, std::size_t len, std::uint8_t* tag) noexcept {
-  gcm_tag_portable<aes_params<KeyBits>::rounds>(k, j0, aad, aad_len, ct, len, tag);
+  constexpr int rounds = aes_params<KeyBits>::rounds;
+  if (!std::is_constant_evaluated()) {
+    switch (gcm_current_path()) {
+#if KAGI_X86
+      case gcm_path::aesni_pclmul:
+        gcm_tag_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), j0, aad, aad_len, ct, len, tag);
+        return;
+#endif
+      default:
+        break;
+    }
+  }
+  gcm_tag_portable<rounds>(k, j0, aad, aad_len, ct, len, tag);
 }
 
 // out = CTR(in) from J0 + 1 (the decryption after a good tag).
 template <std::size_t KeyBits>
 constexpr void gcm_ctr(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* in, std::uint8_t* out,
                        std::size_t len) noexcept {
-  gcm_ctr_only_portable<aes_params<KeyBits>::rounds>(k, j0, in, out, len);
+  constexpr int rounds = aes_params<KeyBits>::rounds;
+  if (!std::is_constant_evaluated()) {
+    switch (gcm_current_path()) {
+#if KAGI_X86
+      case gcm_path::aesni_pclmul:
+        gcm_ctr_aesni<rounds>(k.aes.rk.data(), j0, in, out, len);
+        return;
+#endif
+      default:
+        break;
+    }
+  }
+  gcm_ctr_only_portable<rounds>(k, j0, in, out, len);
 }
 
 // J0 = nonce || 0^31 || 1 for 96-bit nonces, else GHASH(nonce || 0-pad || [0]_64 || [len(nonce)]_64).
@@ -362,6 +435,14 @@ constexpr void gcm_j0(const gcm_key<KeyBits>& k, const std::uint8_t* nonce, std:
     j0[12] = j0[13] = j0[14] = 0;
     j0[15] = 1;
     return;
+  }
+  if (!std::is_constant_evaluated()) {
+#if KAGI_X86
+    if (gcm_current_path() != gcm_path::portable) {
+      gcm_j0_pclmul(k.hpow.data(), nonce, len, j0);
+      return;
+    }
+#endif
   }
   const gf128 h1 = k.power(1);
   gf128 y{};
@@ -525,5 +606,7 @@ using aes192_gcm = aes_gcm<192>;
 using aes256_gcm = aes_gcm<256>;
 
 }  // namespace kagi
+
+#include "gcm_x86.hpp"
 
 #endif  // KAGI_CIPHER_GCM_HPP
