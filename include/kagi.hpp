@@ -17,6 +17,8 @@
 #include "kagi/encoding/der.hpp"
 #include "kagi/encoding/pem.hpp"
 
+#include "kagi/pk/bigint.hpp"
+
 #include "kagi/tls12/prf.hpp"
 
 #endif  // KAGI_HPP
