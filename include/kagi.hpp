@@ -18,6 +18,7 @@
 #include "kagi/encoding/pem.hpp"
 
 #include "kagi/pk/bigint.hpp"
+#include "kagi/pk/rsa.hpp"
 
 #include "kagi/tls12/prf.hpp"
 

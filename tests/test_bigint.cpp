@@ -197,6 +197,53 @@ TEST_CASE("bytes in and out") {
   CHECK(fixed_uint<1>::from_bytes(std::vector<std::uint8_t>(9, 1)).error() == kagi::errc::bad_length);
 }
 
+TEST_CASE("trailing zeros, secret shifts and gcd against OpenSSL") {
+  test_rng rng(7);
+  ossl::bn_ctx_ptr bctx(BN_CTX_new());
+  for (std::size_t n : sizes) {
+    for (int it = 0; it < 10; ++it) {
+      INFO("n = " << n << ", iteration " << it);
+      limbs a = random_limbs(rng, n);
+      const std::size_t z = rng.uniform(0, 64 * n - 1);
+      for (std::size_t b = 0; b < z; ++b) a[b / 64] &= ~(limb{1} << (b % 64));
+      a[z / 64] |= limb{1} << (z % 64);
+      CHECK(trailing_zeros(a.data(), n) == z);
+      limbs r(n), l(n);
+      const limb s = rng.uniform(0, 64 * n - 1);
+      shift_right_secret(r.data(), a.data(), s, n);
+      shift_left_secret(l.data(), a.data(), s, n);
+      auto A = ossl::to_bn(a.data(), n), R = ossl::new_bn();
+      BN_rshift(R.get(), A.get(), static_cast<int>(s));
+      CHECK(r == ossl::from_bn(R.get(), n));
+      BN_lshift(R.get(), A.get(), static_cast<int>(s));
+      BN_mask_bits(R.get(), static_cast<int>(64 * n));
+      CHECK(l == ossl::from_bn(R.get(), n));
+      // gcd(y, m) for odd m
+      const limbs m = random_modulus(rng, n, it % 3);
+      limbs y = random_below(rng, m), g(n);
+      if (it % 2 == 0) {  // a gcd above 1: y = (m / d) * j for a small divisor d of m, when there is one
+        for (limb d : {3u, 5u, 7u, 11u, 13u}) {
+          limbs q(n), rem(1);
+          const limb dd[1] = {d};
+          divmod(q.data(), rem.data(), m.data(), n, dd, 1);
+          if (rem[0] == 0) {
+            (void)add(y.data(), q.data(), q.data(), n);  // 2 m / d < m
+            break;
+          }
+        }
+      }
+      auto ctx = montgomery::create(m.data(), n);
+      REQUIRE(ctx);
+      ctx->gcd(g.data(), y.data());
+      auto Y = ossl::to_bn(y.data(), n), M = ossl::to_bn(m.data(), n), G = ossl::new_bn();
+      BN_gcd(G.get(), Y.get(), M.get(), bctx.get());
+      CHECK(g == ossl::from_bn(G.get(), n));
+    }
+  }
+  const limb zero[2] = {0, 0};
+  CHECK(trailing_zeros(zero, 2) == 128);
+}
+
 TEST_CASE("Montgomery contexts refuse bad moduli") {
   const limb even[2] = {4, 1}, one[1] = {1}, zero[2] = {0, 0}, three[1] = {3};
   CHECK(montgomery::create(even, 2).error() == kagi::errc::invalid_argument);

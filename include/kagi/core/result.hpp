@@ -44,6 +44,15 @@ enum class errc : int {
   pem_no_block,         // no complete PEM block found
   pem_bad_armor,        // PEM BEGIN/END lines are malformed or do not match
   pem_wrong_label,      // PEM block has a label the operation does not accept
+  // pk/rsa.hpp
+  rsa_unsupported_key,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
+  rsa_bad_key_size,     // RSA modulus size outside the accepted range
+  rsa_bad_modulus,      // RSA modulus is even
+  rsa_bad_public_exponent, // RSA public exponent is even, below 3, above 256 bits or not below n
+  rsa_inconsistent_key, // RSA private key components do not belong together
+  rsa_bad_signature,    // RSA signature does not verify
+  rsa_decryption_failed, // RSA ciphertext out of range or its padding is wrong
+  rsa_fault_detected,   // RSA private operation failed its self-check; nothing released
 };
 
 // A short English description of an error code.
@@ -75,6 +84,14 @@ enum class errc : int {
     case errc::pem_no_block: return "no complete PEM block found";
     case errc::pem_bad_armor: return "PEM BEGIN/END lines are malformed or do not match";
     case errc::pem_wrong_label: return "PEM block has a label the operation does not accept";
+    case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
+    case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
+    case errc::rsa_bad_modulus: return "RSA modulus is even";
+    case errc::rsa_bad_public_exponent: return "RSA public exponent is even, below 3, above 256 bits or not below the modulus";
+    case errc::rsa_inconsistent_key: return "RSA private key components do not belong together";
+    case errc::rsa_bad_signature: return "RSA signature does not verify";
+    case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
+    case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
   }
   return "unknown error";
 }

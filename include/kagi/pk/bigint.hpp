@@ -30,6 +30,12 @@
 #include "../core/ct.hpp"
 #include "../core/result.hpp"
 
+namespace kagi::detail {
+// The constant-time test programs (tests/ct) define this to mark the secret
+// members of keys and contexts for valgrind; nothing else uses it.
+struct ct_probe;
+}  // namespace kagi::detail
+
 namespace kagi::bn {
 
 using limb = std::uint64_t;
@@ -288,13 +294,62 @@ constexpr bool to_bytes(mutable_bytes out, const limb* a, std::size_t n) noexcep
   return true;
 }
 
+// Number of trailing zero bits of a (64 n for 0), in constant time.
+[[nodiscard]] constexpr limb trailing_zeros(const limb* a, std::size_t n) noexcept {
+  limb r = 0, done = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const limb x = a[i];
+    const limb low = x & (0 - x);  // lowest set bit (0 when x = 0)
+    const limb tz = bit_length(low - 1) & ct::is_nonzero(x);
+    const limb here = ct::is_nonzero(x) & ~done;
+    r = ct::select(here, static_cast<limb>(limb_bits * i) + tz, r);
+    done |= here;
+  }
+  return ct::select(done, r, static_cast<limb>(limb_bits * n));
+}
+
+// r = a >> s and r = a << s (bits shifted out are lost) for a secret s < 64 n:
+// log2(64 n) masked passes, each shifting by one power of two or not.
+constexpr void shift_right_secret(limb* r, const limb* a, limb s, std::size_t n) noexcept {
+  std::array<limb, 2 * max_limbs> t, u;
+  copy(t.data(), a, n);
+  for (unsigned j = 0; (std::size_t{1} << j) < limb_bits * n; ++j) {
+    const std::size_t k = std::size_t{1} << j;
+    const std::size_t ls = k / limb_bits;
+    const unsigned bs = static_cast<unsigned>(k % limb_bits);
+    for (std::size_t i = 0; i < n; ++i) {
+      const limb lo = i + ls < n ? t[i + ls] : 0, hi = i + ls + 1 < n ? t[i + ls + 1] : 0;
+      u[i] = bs == 0 ? lo : (lo >> bs) | (hi << (limb_bits - bs));
+    }
+    select(ct::mask_from_bit((s >> j) & 1u), t.data(), u.data(), t.data(), n);
+  }
+  copy(r, t.data(), n);
+}
+constexpr void shift_left_secret(limb* r, const limb* a, limb s, std::size_t n) noexcept {
+  std::array<limb, 2 * max_limbs> t, u;
+  copy(t.data(), a, n);
+  for (unsigned j = 0; (std::size_t{1} << j) < limb_bits * n; ++j) {
+    const std::size_t k = std::size_t{1} << j;
+    const std::size_t ls = k / limb_bits;
+    const unsigned bs = static_cast<unsigned>(k % limb_bits);
+    for (std::size_t i = 0; i < n; ++i) {
+      const limb hi = i >= ls ? t[i - ls] : 0, lo = i >= ls + 1 ? t[i - ls - 1] : 0;
+      u[i] = bs == 0 ? hi : (hi << bs) | (lo >> (limb_bits - bs));
+    }
+    select(ct::mask_from_bit((s >> j) & 1u), t.data(), u.data(), t.data(), n);
+  }
+  copy(r, t.data(), n);
+}
+
 // q = x / m and r = x mod m, by restoring binary long division in constant
 // time (for any m != 0, odd or even). x: xn limbs; m: mn limbs (mn <= max_limbs);
 // q: xn limbs (or nullptr); r: mn limbs. O(xn * mn * 64): for key checks and
 // key generation, not for per-operation use. r and q must not alias x or m.
 constexpr void divmod(limb* q, limb* r, const limb* x, std::size_t xn, const limb* m, std::size_t mn) noexcept {
-  std::array<limb, max_limbs + 1> rem{}, t{}, mm{};
+  std::array<limb, max_limbs + 1> rem, t, mm;
+  set_zero(rem.data(), mn + 1);
   copy(mm.data(), m, mn);
+  mm[mn] = 0;
   if (q != nullptr) set_zero(q, xn);
   for (std::size_t i = xn * limb_bits; i-- > 0;) {
     // rem = 2 rem + bit (rem < m, so 2 rem + 1 fits mn + 1 limbs)
@@ -306,8 +361,8 @@ constexpr void divmod(limb* q, limb* r, const limb* x, std::size_t xn, const lim
     if (q != nullptr) q[i / limb_bits] |= (ge & 1u) << (i % limb_bits);
   }
   copy(r, rem.data(), mn);
-  secure_wipe(rem);
-  secure_wipe(t);
+  secure_wipe(std::span(rem).first(mn + 1));
+  secure_wipe(std::span(t).first(mn + 1));
 }
 
 // ---- a fixed-width value type (for callers that know their width at compile time)
@@ -358,7 +413,10 @@ template <std::size_t N>
 constexpr void mont_mul_portable(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv,
                                  std::size_t n) noexcept {
   if constexpr (N != 0) n = N;
-  std::array<limb, (N != 0 ? N : max_limbs) + 1> t{};
+  // (Arrays are sized for the largest n; only the first n (+1) limbs are used
+  // and initialized, which keeps small sizes cheap, at compile time too.)
+  std::array<limb, (N != 0 ? N : max_limbs) + 1> t;
+  set_zero(t.data(), n + 1);
   for (std::size_t i = 0; i < n; ++i) {
     const limb bi = b[i];
     limb c1 = 0, c2 = 0;
@@ -376,7 +434,7 @@ constexpr void mont_mul_portable(limb* r, const limb* a, const limb* b, const li
     t[n] = c3 + c4;
   }
   // t < 2m: subtract m unless that borrows.
-  std::array<limb, (N != 0 ? N : max_limbs)> s{};
+  std::array<limb, (N != 0 ? N : max_limbs)> s;
   limb borrow = 0;
   for (std::size_t j = 0; j < n; ++j) s[j] = subb(t[j], m[j], borrow);
   (void)subb(t[n], 0, borrow);
@@ -388,7 +446,8 @@ constexpr void mont_mul_portable(limb* r, const limb* a, const limb* b, const li
 template <std::size_t N>
 constexpr void mont_sqr_portable(limb* r, const limb* a, const limb* m, limb m0inv, std::size_t n) noexcept {
   if constexpr (N != 0) n = N;
-  std::array<limb, 2 * (N != 0 ? N : max_limbs)> t{};
+  std::array<limb, 2 * (N != 0 ? N : max_limbs)> t;
+  set_zero(t.data(), 2 * n);
   for (std::size_t i = 0; i + 1 < n; ++i) {
     limb c = 0;
     for (std::size_t j = i + 1; j < n; ++j) t[i + j] = mac(a[i], a[j], t[i + j], c);
@@ -417,7 +476,7 @@ constexpr void mont_sqr_portable(limb* r, const limb* a, const limb* m, limb m0i
     t[i + n] = addc(t[i + n], hi, c3);
     hi = c2 | c3;  // the sum is below 2^65: at most one of them carries
   }
-  std::array<limb, (N != 0 ? N : max_limbs)> s{};
+  std::array<limb, (N != 0 ? N : max_limbs)> s;
   limb borrow = 0;
   for (std::size_t j = 0; j < n; ++j) s[j] = subb(t[n + j], m[j], borrow);
   (void)subb(hi, 0, borrow);
@@ -564,7 +623,8 @@ class montgomery {
   // Montgomery form: r = a R mod m for a < m; back: r = a / R mod m.
   constexpr void to_mont(limb* r, const limb* a) const noexcept { mul(r, a, rr_.data()); }
   constexpr void from_mont(limb* r, const limb* a) const noexcept {
-    std::array<limb, max_limbs> one{};
+    std::array<limb, max_limbs> one;
+    set_zero(one.data(), n_);
     one[0] = 1;
     mul(r, a, one.data());
   }
@@ -573,7 +633,7 @@ class montgomery {
   // Horner's rule on n-limb chunks, each brought in by a multiplication with
   // R^2. Constant time; r must not alias x.
   constexpr void reduce(limb* r, const limb* x, std::size_t xn) const noexcept {
-    std::array<limb, max_limbs> chunk{}, t{};
+    std::array<limb, max_limbs> chunk, t;
     set_zero(r, n_);
     const std::size_t chunks = (xn + n_ - 1) / n_;
     for (std::size_t c = chunks; c-- > 0;) {
@@ -582,20 +642,20 @@ class montgomery {
       mul(r, r, rr_.data());                    // the value so far, times R
       mod_add(r, r, t.data());
     }
-    secure_wipe(chunk);
-    secure_wipe(t);
+    secure_wipe(std::span(chunk).first(n_));
+    secure_wipe(std::span(t).first(n_));
   }
 
   // r = a + b mod m and r = a - b mod m, for a, b < m.
   constexpr void mod_add(limb* r, const limb* a, const limb* b) const noexcept {
-    std::array<limb, max_limbs> s{}, d{};
+    std::array<limb, max_limbs> s, d;
     const limb carry = add(s.data(), a, b, n_);
     const limb borrow = sub(d.data(), s.data(), m_.data(), n_);
     // Keep s only when a + b < m: no carry, and the subtraction borrowed.
     select(ct::mask_from_bit(borrow & (carry ^ 1u)), r, s.data(), d.data(), n_);
   }
   constexpr void mod_sub(limb* r, const limb* a, const limb* b) const noexcept {
-    std::array<limb, max_limbs> d{}, s{};
+    std::array<limb, max_limbs> d, s;
     const limb borrow = sub(d.data(), a, b, n_);
     (void)add(s.data(), d.data(), m_.data(), n_);
     select(ct::mask_from_bit(borrow), r, s.data(), d.data(), n_);
@@ -610,8 +670,8 @@ class montgomery {
     const unsigned w = exp_bits > 512 ? 5 : 4;
     const std::size_t entries = std::size_t{1} << w;
     const std::size_t n = n_;
-    std::array<limb, 32 * max_limbs> table{};
-    std::array<limb, max_limbs> acc{}, t{};
+    std::array<limb, 32 * max_limbs> table;
+    std::array<limb, max_limbs> acc, t;
     copy(table.data(), one_.data(), n);
     copy(table.data() + n, base, n);
     for (std::size_t i = 2; i < entries; ++i) {
@@ -630,15 +690,15 @@ class montgomery {
     }
     copy(r, acc.data(), n);
     secure_wipe(std::span(table).first(entries * n));
-    secure_wipe(acc);
-    secure_wipe(t);
+    secure_wipe(std::span(acc).first(n));
+    secure_wipe(std::span(t).first(n));
   }
 
   // r = base^exp in Montgomery form for a PUBLIC exponent of exp_limbs limbs
   // (square and multiply; the time depends on the exponent). r may alias base.
   constexpr void pow_public(limb* r, const limb* base, const limb* exp, std::size_t exp_limbs) const noexcept {
     const std::size_t bits = static_cast<std::size_t>(bit_length(exp, exp_limbs));
-    std::array<limb, max_limbs> b{}, acc{};
+    std::array<limb, max_limbs> b, acc;
     copy(b.data(), base, n_);
     copy(acc.data(), one_.data(), n_);
     if (bits != 0) copy(acc.data(), b.data(), n_);
@@ -653,9 +713,15 @@ class montgomery {
   // approximations, 31 steps per round; T. Pornin, "Optimized Binary GCD for
   // Modular Inversion", 2020). Returns an all-ones mask when y is invertible
   // (gcd(y, m) = 1), zero otherwise (r is then meaningless). r may alias y.
-  [[nodiscard]] constexpr limb inverse(limb* r, const limb* y) const noexcept;
+  [[nodiscard]] constexpr limb inverse(limb* r, const limb* y) const noexcept { return binary_gcd(y, r, nullptr); }
+
+  // r = gcd(y, m) for y < m, in constant time (the same algorithm).
+  constexpr void gcd(limb* r, const limb* y) const noexcept { (void)binary_gcd(y, nullptr, r); }
 
  private:
+  constexpr limb binary_gcd(const limb* y, limb* inv, limb* g) const noexcept;
+
+  friend struct kagi::detail::ct_probe;
   std::array<limb, max_limbs> m_{}, rr_{}, one_{};
   limb m0inv_ = 0;
   std::size_t n_ = 0;
@@ -684,7 +750,7 @@ namespace detail {
 // all-ones mask when the result was negative.
 constexpr limb lin_comb_shift31(limb* r, const limb* a, const limb* b, std::int64_t f, std::int64_t g,
                                 std::size_t n) noexcept {
-  std::array<limb, max_limbs + 2> x{}, y{};
+  std::array<limb, max_limbs + 2> x, y;
   const limb fneg = ct::mask_from_bit(static_cast<limb>(f) >> 63), gneg = ct::mask_from_bit(static_cast<limb>(g) >> 63);
   const limb fabs = (static_cast<limb>(f) ^ fneg) - fneg, gabs = (static_cast<limb>(g) ^ gneg) - gneg;
   mul_limb(x.data(), a, fabs, n);
@@ -706,7 +772,7 @@ constexpr limb lin_comb_shift31(limb* r, const limb* a, const limb* b, std::int6
 // division is Montgomery's (add the multiple of m that clears 31 low bits).
 constexpr void lin_comb_mod(limb* r, const limb* u, const limb* v, std::int64_t f, std::int64_t g, const limb* m,
                             limb m0inv, std::size_t n) noexcept {
-  std::array<limb, max_limbs + 2> x{}, y{}, uu{}, vv{};
+  std::array<limb, max_limbs + 2> x, y, uu, vv;
   const limb fneg = ct::mask_from_bit(static_cast<limb>(f) >> 63), gneg = ct::mask_from_bit(static_cast<limb>(g) >> 63);
   const limb fabs = (static_cast<limb>(f) ^ fneg) - fneg, gabs = (static_cast<limb>(g) ^ gneg) - gneg;
   (void)sub(uu.data(), m, u, n);
@@ -724,17 +790,19 @@ constexpr void lin_comb_mod(limb* r, const limb* u, const limb* v, std::int64_t 
   const limb borrow = sub(y.data(), x.data(), m, n);
   const limb b2 = (x[n] - borrow) >> 63;  // x[n] is 0 or 1: borrow out of the top limb
   select(ct::mask_from_bit(b2 & borrow), r, x.data(), y.data(), n);
-  secure_wipe(uu);
-  secure_wipe(vv);
+  secure_wipe(std::span(uu).first(n));
+  secure_wipe(std::span(vv).first(n));
 }
 
 }  // namespace detail
 
-constexpr limb montgomery::inverse(limb* r, const limb* y) const noexcept {
+constexpr limb montgomery::binary_gcd(const limb* y, limb* inv, limb* g) const noexcept {
   const std::size_t n = n_;
-  std::array<limb, max_limbs> a{}, b{}, u{}, v{}, na{}, nb{}, nu{}, nv{};
+  std::array<limb, max_limbs> a, b, u, v, na, nb, nu, nv, ab;
   copy(a.data(), y, n);
   copy(b.data(), m_.data(), n);
+  set_zero(u.data(), n);
+  set_zero(v.data(), n);
   u[0] = 1;
   // Each round does 31 steps of the binary GCD (a, b shrink by at least one
   // bit per step in total: 2 * 64 n - 1 steps suffice), plus one spare round.
@@ -742,7 +810,6 @@ constexpr limb montgomery::inverse(limb* r, const limb* y) const noexcept {
   for (std::size_t round = 0; round < rounds; ++round) {
     // Approximations: low 31 bits and the top 33 bits at the scale of the
     // longer of a and b (exact once both fit in 64 bits).
-    std::array<limb, max_limbs> ab{};
     for (std::size_t i = 0; i < n; ++i) ab[i] = a[i] | b[i];
     limb len = bit_length(ab.data(), n);
     len = ct::select(ct::lt(len, limb{64}), limb{64}, len);
@@ -783,11 +850,13 @@ constexpr limb montgomery::inverse(limb* r, const limb* y) const noexcept {
     copy(v.data(), nv.data(), n);
   }
   // Now a = 0 and b = gcd(y, m); v y = b mod m.
-  std::array<limb, max_limbs> one{};
+  std::array<limb, max_limbs> one;
+  set_zero(one.data(), n);
   one[0] = 1;
   const limb ok = equal(b.data(), one.data(), n) & is_zero(a.data(), n);
-  copy(r, v.data(), n);
-  for (auto* s : {&a, &b, &u, &v, &na, &nb, &nu, &nv}) secure_wipe(*s);
+  if (inv != nullptr) copy(inv, v.data(), n);
+  if (g != nullptr) copy(g, b.data(), n);
+  for (auto* s : {&a, &b, &u, &v, &na, &nb, &nu, &nv, &ab}) secure_wipe(std::span(*s).first(n));
   return ok;
 }
 
