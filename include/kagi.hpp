@@ -20,6 +20,9 @@
 #include "kagi/encoding/der.hpp"
 #include "kagi/encoding/pem.hpp"
 
+#include "kagi/pk/bigint.hpp"
+#include "kagi/pk/rsa.hpp"
+
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
 

@@ -47,6 +47,15 @@ enum class errc : int {
   bad_record_mac,      // a TLS record did not decrypt and authenticate (alert bad_record_mac)
   record_overflow,     // a TLS record or its plaintext is over the RFC 5246 limits (alert record_overflow)
   sequence_number_exhausted, // a TLS sequence number would wrap; the connection must be rekeyed
+  // pk/rsa.hpp
+  rsa_unsupported_key,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
+  rsa_bad_key_size,     // RSA modulus size outside the accepted range
+  rsa_bad_modulus,      // RSA modulus is even
+  rsa_bad_public_exponent, // RSA public exponent is even, below 3, above 256 bits or not below n
+  rsa_inconsistent_key, // RSA private key components do not belong together
+  rsa_bad_signature,    // RSA signature does not verify
+  rsa_decryption_failed, // RSA ciphertext out of range or its padding is wrong
+  rsa_fault_detected,   // RSA private operation failed its self-check; nothing released
 };
 
 // A short English description of an error code.
@@ -81,6 +90,14 @@ enum class errc : int {
     case errc::bad_record_mac: return "TLS record failed authentication (bad_record_mac)";
     case errc::record_overflow: return "TLS record too long (record_overflow)";
     case errc::sequence_number_exhausted: return "TLS sequence number would wrap";
+    case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
+    case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
+    case errc::rsa_bad_modulus: return "RSA modulus is even";
+    case errc::rsa_bad_public_exponent: return "RSA public exponent is even, below 3, above 256 bits or not below the modulus";
+    case errc::rsa_inconsistent_key: return "RSA private key components do not belong together";
+    case errc::rsa_bad_signature: return "RSA signature does not verify";
+    case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
+    case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
   }
   return "unknown error";
 }
