@@ -22,6 +22,7 @@
 
 #include "kagi/pk/bigint.hpp"
 #include "kagi/pk/rsa.hpp"
+#include "kagi/pk/x25519.hpp"
 
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
