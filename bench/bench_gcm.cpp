@@ -27,6 +27,8 @@ struct gcm_path_choice {
 
 const gcm_path_choice gcm_choices[] = {
     {"kagi", nullptr, 0},
+    {"kagi-vaes-avx512", "vaes-avx512", 0},
+    {"kagi-vaes-avx2", "vaes-avx2", kagi::cpu::avx512_all},
     {"kagi-aesni-pclmul", "aesni-pclmul", kagi::cpu::vaes | kagi::cpu::vpclmul | kagi::cpu::avx512_all},
     {"kagi-portable", "portable", kagi::cpu::all},
 };

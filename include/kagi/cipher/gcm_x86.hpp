@@ -22,21 +22,29 @@
 
 namespace kagi::detail {
 
+// Helpers are forced inline into the kernels, so that round keys, key powers
+// and counters stay in registers across a kernel's loops.
+#define KAGI_GCM_INLINE __attribute__((always_inline)) inline
+// Per-message pieces (tails, last GHASH group) are compiled once and called,
+// which keeps compile times and code size down; their call costs a few cycles
+// per message.
+#define KAGI_GCM_CALLED __attribute__((noinline)) inline
+
 #define KAGI_GCM_AESNI_TARGET KAGI_TARGET("aes,pclmul,sse4.1,ssse3")
 
 // ---- GHASH on 128-bit registers
 
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_bswap128(__m128i x) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_bswap128(__m128i x) noexcept {
   return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_load(const void* p) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load(const void* p) noexcept {
   return _mm_loadu_si128(static_cast<const __m128i*>(p));
 }
-KAGI_GCM_AESNI_TARGET inline void gcm_store(void* p, __m128i v) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE void gcm_store(void* p, __m128i v) noexcept {
   _mm_storeu_si128(static_cast<__m128i*>(p), v);
 }
 // H'^k from the key state.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_hpow(const std::uint64_t* hpow, std::size_t k) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_hpow(const std::uint64_t* hpow, std::size_t k) noexcept {
   return gcm_load(hpow + 2 * (gcm_powers - k));
 }
 
@@ -45,12 +53,12 @@ struct gcm_acc128 {
   __m128i lo, mid, hi;
 };
 
-KAGI_GCM_AESNI_TARGET inline void gcm_mul_first(gcm_acc128& a, __m128i x, __m128i h) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE void gcm_mul_first(gcm_acc128& a, __m128i x, __m128i h) noexcept {
   a.lo = _mm_clmulepi64_si128(x, h, 0x00);
   a.hi = _mm_clmulepi64_si128(x, h, 0x11);
   a.mid = _mm_xor_si128(_mm_clmulepi64_si128(x, h, 0x01), _mm_clmulepi64_si128(x, h, 0x10));
 }
-KAGI_GCM_AESNI_TARGET inline void gcm_mul_add(gcm_acc128& a, __m128i x, __m128i h) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE void gcm_mul_add(gcm_acc128& a, __m128i x, __m128i h) noexcept {
   a.lo = _mm_xor_si128(a.lo, _mm_clmulepi64_si128(x, h, 0x00));
   a.hi = _mm_xor_si128(a.hi, _mm_clmulepi64_si128(x, h, 0x11));
   a.mid = _mm_xor_si128(a.mid, _mm_xor_si128(_mm_clmulepi64_si128(x, h, 0x01), _mm_clmulepi64_si128(x, h, 0x10)));
@@ -58,7 +66,7 @@ KAGI_GCM_AESNI_TARGET inline void gcm_mul_add(gcm_acc128& a, __m128i x, __m128i 
 
 // The 256-bit sum hi:lo (hi = hi ^ mid >> 64, lo = lo ^ mid << 64) folded
 // twice by 0xc2 << 56 into 128 bits.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_reduce(const gcm_acc128& a) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_reduce(const gcm_acc128& a) noexcept {
   const __m128i fold = _mm_set_epi64x(0, static_cast<long long>(0xc200000000000000ull));
   __m128i lo = _mm_xor_si128(a.lo, _mm_slli_si128(a.mid, 8));
   const __m128i hi = _mm_xor_si128(a.hi, _mm_srli_si128(a.mid, 8));
@@ -67,14 +75,25 @@ KAGI_GCM_AESNI_TARGET inline __m128i gcm_reduce(const gcm_acc128& a) noexcept {
   return _mm_xor_si128(lo, hi);
 }
 
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_mul(__m128i x, __m128i h) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_mul(__m128i x, __m128i h) noexcept {
   gcm_acc128 a;
   gcm_mul_first(a, x, h);
   return gcm_reduce(a);
 }
 
+// J0: nonce || 0^31 || 1 for a 12-byte nonce (read as three 32-bit words, so
+// stores that built the nonce forward to the loads), or the 16 bytes given.
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load_j0(gcm_iv iv) noexcept {
+  if (!iv.nonce12) return gcm_load(iv.p);
+  std::int32_t w0, w1, w2;
+  std::memcpy(&w0, iv.p, 4);
+  std::memcpy(&w1, iv.p + 4, 4);
+  std::memcpy(&w2, iv.p + 8, 4);
+  return _mm_set_epi32(0x01000000, w2, w1, w0);
+}
+
 // A block of up to 16 bytes, zero-padded, byte-swapped.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_load_partial(const std::uint8_t* p, std::size_t n) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load_partial(const std::uint8_t* p, std::size_t n) noexcept {
   alignas(16) std::uint8_t b[16] = {};
   std::memcpy(b, p, n);
   return gcm_bswap128(_mm_load_si128(reinterpret_cast<const __m128i*>(b)));
@@ -82,7 +101,7 @@ KAGI_GCM_AESNI_TARGET inline __m128i gcm_load_partial(const std::uint8_t* p, std
 
 // y = GHASH state after absorbing len bytes of data (last block zero-padded),
 // eight blocks per reduction.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_ghash_pclmul(const std::uint64_t* hpow, __m128i y, const std::uint8_t* p,
+KAGI_GCM_AESNI_TARGET KAGI_GCM_CALLED __m128i gcm_ghash_pclmul(const std::uint64_t* hpow, __m128i y, const std::uint8_t* p,
                                                       std::size_t len) noexcept {
   for (; len >= 128; len -= 128, p += 128) {
     gcm_acc128 a;
@@ -108,7 +127,7 @@ KAGI_GCM_AESNI_TARGET inline __m128i gcm_ghash_pclmul(const std::uint64_t* hpow,
 }
 
 // The length block [len(A)]_64 || [len(C)]_64 as a byte-swapped register.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_lengths(std::size_t aad_len, std::size_t len) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_lengths(std::size_t aad_len, std::size_t len) noexcept {
   return _mm_set_epi64x(static_cast<long long>(std::uint64_t{aad_len} << 3),
                         static_cast<long long>(std::uint64_t{len} << 3));
 }
@@ -116,7 +135,7 @@ KAGI_GCM_AESNI_TARGET inline __m128i gcm_lengths(std::size_t aad_len, std::size_
 // ---- key set-up: AES-NI key expansion, H = E(K, 0), twisted powers by PCLMULQDQ
 
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_aes_block(const std::uint8_t* rk, __m128i b) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_aes_block(const std::uint8_t* rk, __m128i b) noexcept {
   b = _mm_xor_si128(b, gcm_load(rk));
   #pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r) b = _mm_aesenc_si128(b, gcm_load(rk + 16 * r));
@@ -167,14 +186,14 @@ struct gcm_aesni_keys {
 };
 
 // Counter block i (i = 1, 2, ...) from the byte-swapped J0: inc32 wraps mod 2^32.
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_ctr_block(__m128i ctr_swapped, int i) noexcept {
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_ctr_block(__m128i ctr_swapped, int i) noexcept {
   return gcm_bswap128(_mm_add_epi32(ctr_swapped, _mm_set_epi32(0, 0, 0, i)));
 }
 
 // out = in ^ E(counter blocks) for n (1..8) blocks, the last of `last` bytes
 // (1..16); returns the counter advanced by n.
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET inline __m128i gcm_ctr_tail_aesni(const gcm_aesni_keys<Rounds>& k, __m128i ctr,
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_ctr_tail_aesni(const gcm_aesni_keys<Rounds>& k, __m128i ctr,
                                                         const std::uint8_t* in, std::uint8_t* out, std::size_t n,
                                                         std::size_t last) noexcept {
   __m128i b[8];
@@ -197,11 +216,11 @@ KAGI_GCM_AESNI_TARGET inline __m128i gcm_ctr_tail_aesni(const gcm_aesni_keys<Rou
 
 template <int Rounds>
 KAGI_GCM_AESNI_TARGET inline void gcm_seal_aesni(const std::uint8_t* rk, const std::uint64_t* hpow,
-                                                 const std::uint8_t* j0, const std::uint8_t* aad, std::size_t aad_len,
+                                                 gcm_iv iv, const std::uint8_t* aad, std::size_t aad_len,
                                                  const std::uint8_t* in, std::uint8_t* out, std::size_t len,
                                                  std::uint8_t* tag) noexcept {
   const gcm_aesni_keys<Rounds> k(rk);
-  const __m128i j0v = gcm_load(j0);
+  const __m128i j0v = gcm_load_j0(iv);
   __m128i ctr = gcm_bswap128(j0v);
   __m128i ej0 = _mm_xor_si128(j0v, k.k[0]);
   #pragma GCC unroll 16
@@ -257,9 +276,9 @@ KAGI_GCM_AESNI_TARGET inline void gcm_seal_aesni(const std::uint8_t* rk, const s
 
 template <int Rounds>
 KAGI_GCM_AESNI_TARGET inline void gcm_tag_aesni(const std::uint8_t* rk, const std::uint64_t* hpow,
-                                                const std::uint8_t* j0, const std::uint8_t* aad, std::size_t aad_len,
+                                                gcm_iv iv, const std::uint8_t* aad, std::size_t aad_len,
                                                 const std::uint8_t* ct, std::size_t len, std::uint8_t* tag) noexcept {
-  const __m128i ej0 = gcm_aes_block<Rounds>(rk, gcm_load(j0));
+  const __m128i ej0 = gcm_aes_block<Rounds>(rk, gcm_load_j0(iv));
   __m128i y = gcm_ghash_pclmul(hpow, _mm_setzero_si128(), aad, aad_len);
   y = gcm_ghash_pclmul(hpow, y, ct, len);
   y = gcm_mul(_mm_xor_si128(y, gcm_lengths(aad_len, len)), gcm_hpow(hpow, 1));
@@ -267,10 +286,10 @@ KAGI_GCM_AESNI_TARGET inline void gcm_tag_aesni(const std::uint8_t* rk, const st
 }
 
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET inline void gcm_ctr_aesni(const std::uint8_t* rk, const std::uint8_t* j0,
+KAGI_GCM_AESNI_TARGET inline void gcm_ctr_aesni(const std::uint8_t* rk, gcm_iv iv,
                                                 const std::uint8_t* in, std::uint8_t* out, std::size_t len) noexcept {
   const gcm_aesni_keys<Rounds> k(rk);
-  __m128i ctr = gcm_bswap128(gcm_load(j0));
+  __m128i ctr = gcm_bswap128(gcm_load_j0(iv));
   std::size_t done = 0;
   for (; len - done >= 128; done += 128) {
     __m128i b[8];
@@ -292,7 +311,774 @@ KAGI_GCM_AESNI_TARGET inline void gcm_ctr_aesni(const std::uint8_t* rk, const st
   }
 }
 
+// out ^= in (out holds keystream; in the ciphertext), for the decryption's
+// second pass.
+KAGI_GCM_AESNI_TARGET inline void gcm_xor_sse(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept {
+  std::size_t i = 0;
+  for (; i + 16 <= len; i += 16) gcm_store(out + i, _mm_xor_si128(gcm_load(out + i), gcm_load(in + i)));
+  for (; i < len; ++i) out[i] ^= in[i];
+}
+
+// Decryption's first pass: the tag over aad and ct, with the keystream for ct
+// written to ks (disjoint from ct): AES of blocks i..i+7 beside the GHASH of
+// ciphertext blocks i..i+7.
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET inline void gcm_tag_keystream_aesni(const std::uint8_t* rk, const std::uint64_t* hpow,
+                                                          gcm_iv iv, const std::uint8_t* aad,
+                                                          std::size_t aad_len, const std::uint8_t* ct,
+                                                          std::uint8_t* ks, std::size_t len,
+                                                          std::uint8_t* tag) noexcept {
+  const gcm_aesni_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  __m128i ctr = gcm_bswap128(j0v);
+  __m128i ej0 = _mm_xor_si128(j0v, k.k[0]);
+#pragma GCC unroll 16
+  for (int r = 1; r < Rounds; ++r) ej0 = _mm_aesenc_si128(ej0, k.k[r]);
+  ej0 = _mm_aesenclast_si128(ej0, k.k[Rounds]);
+  __m128i y = gcm_ghash_pclmul(hpow, _mm_setzero_si128(), aad, aad_len);
+  std::size_t done = 0;
+  for (; len - done >= 128; done += 128) {
+    __m128i b[8];
+#pragma GCC unroll 16
+    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k.k[0]);
+    gcm_acc128 a;
+    gcm_mul_first(a, _mm_xor_si128(y, gcm_bswap128(gcm_load(ct + done))), gcm_hpow(hpow, 8));
+#pragma GCC unroll 16
+    for (int r = 1; r < Rounds; ++r) {
+#pragma GCC unroll 16
+      for (int j = 0; j < 8; ++j) b[j] = _mm_aesenc_si128(b[j], k.k[r]);
+      if (r < 8) gcm_mul_add(a, gcm_bswap128(gcm_load(ct + done + 16 * r)), gcm_hpow(hpow, 8 - r));
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < 8; ++j) gcm_store(ks + done + 16 * j, _mm_aesenclast_si128(b[j], k.k[Rounds]));
+    y = gcm_reduce(a);
+    ctr = _mm_add_epi32(ctr, _mm_set_epi32(0, 0, 0, 8));
+  }
+  if (done < len) {
+    const std::size_t rest = len - done, n = (rest + 15) / 16;
+    alignas(16) std::uint8_t zeros[128] = {};
+    gcm_ctr_tail_aesni(k, ctr, zeros, ks + done, n, rest - 16 * (n - 1));
+    y = gcm_ghash_pclmul(hpow, y, ct + done, rest);
+  }
+  y = gcm_mul(_mm_xor_si128(y, gcm_lengths(aad_len, len)), gcm_hpow(hpow, 1));
+  gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
 #undef KAGI_GCM_AESNI_TARGET
+
+// ---- VAES + VPCLMULQDQ on 512-bit registers, 16 blocks per iteration
+//
+// Four blocks per register. The round keys are broadcast to all four lanes
+// once per call and stay in registers; H'^16..H'^1 are four registers. GHASH
+// of 16 blocks is 16 carry-less multiplies summed unreduced, then the mid
+// terms folded in, the four lanes added, and one reduction. Tails use masked
+// loads and stores (a short message runs the same code as a long one).
+
+#define KAGI_GCM_VAES512_TARGET \
+  KAGI_TARGET("avx512f,avx512bw,avx512vl,vaes,vpclmulqdq,avx2,avx,aes,pclmul,sse4.1,ssse3")
+
+// g++ 12's AVX-512 intrinsics fill unused lanes from a self-initialized
+// "undefined" vector, which -Wuninitialized reports once inlined (GCC bug 105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_bswap512(__m512i x) noexcept {
+  return _mm512_shuffle_epi8(
+      x, _mm512_broadcast_i32x4(_mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)));
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __mmask64 gcm_mask64(std::size_t bytes) noexcept {
+  return _cvtu64_mask64(bytes >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bytes) - 1);
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_load512(const void* p) noexcept { return _mm512_loadu_si512(p); }
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm_store512(void* p, __m512i v) noexcept { _mm512_storeu_si512(p, v); }
+// Bytes [0, n) of p, zeros above (n <= 64); nothing past p + n is touched.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_load512_partial(const std::uint8_t* p, std::size_t n) noexcept {
+  return _mm512_maskz_loadu_epi8(gcm_mask64(n), p);
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm_store512_partial(std::uint8_t* p, __m512i v, std::size_t n) noexcept {
+  _mm512_mask_storeu_epi8(p, gcm_mask64(n), v);
+}
+// The powers H'^(n-4i) .. H'^(n-4i-3) for the four blocks of register i of a
+// group of n blocks (zero past H'^1).
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_hpow512(const std::uint64_t* hpow, std::size_t n, std::size_t i) noexcept {
+  return gcm_load512(hpow + 2 * (gcm_powers - n) + 8 * i);
+}
+
+struct gcm_acc512 {
+  __m512i lo, mid, hi;
+};
+
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_mul_first(gcm_acc512& a, __m512i x, __m512i h) noexcept {
+  a.lo = _mm512_clmulepi64_epi128(x, h, 0x00);
+  a.hi = _mm512_clmulepi64_epi128(x, h, 0x11);
+  a.mid = _mm512_xor_si512(_mm512_clmulepi64_epi128(x, h, 0x01), _mm512_clmulepi64_epi128(x, h, 0x10));
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_mul_add(gcm_acc512& a, __m512i x, __m512i h) noexcept {
+  a.lo = _mm512_xor_si512(a.lo, _mm512_clmulepi64_epi128(x, h, 0x00));
+  a.hi = _mm512_xor_si512(a.hi, _mm512_clmulepi64_epi128(x, h, 0x11));
+  a.mid = _mm512_ternarylogic_epi64(a.mid, _mm512_clmulepi64_epi128(x, h, 0x01),
+                                    _mm512_clmulepi64_epi128(x, h, 0x10), 0x96);
+}
+
+// Folds the mid terms in, adds the four lanes, and reduces to one element.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m128i gcm512_reduce(const gcm_acc512& a) noexcept {
+  const __m512i lo = _mm512_xor_si512(a.lo, _mm512_bslli_epi128(a.mid, 8));
+  const __m512i hi = _mm512_xor_si512(a.hi, _mm512_bsrli_epi128(a.mid, 8));
+  const __m256i lo2 = _mm256_xor_si256(_mm512_castsi512_si256(lo), _mm512_extracti64x4_epi64(lo, 1));
+  const __m256i hi2 = _mm256_xor_si256(_mm512_castsi512_si256(hi), _mm512_extracti64x4_epi64(hi, 1));
+  gcm_acc128 r;
+  r.lo = _mm_xor_si128(_mm256_castsi256_si128(lo2), _mm256_extracti128_si256(lo2, 1));
+  r.hi = _mm_xor_si128(_mm256_castsi256_si128(hi2), _mm256_extracti128_si256(hi2, 1));
+  r.mid = _mm_setzero_si128();
+  return gcm_reduce(r);
+}
+
+// Adds the products of the blocks of p (bytes bytes, the last block
+// zero-padded) with the powers at hp (H'^top, H'^(top-1), ...) to a; fold is
+// XORed into the first block. NZ = registers of data (ceil(blocks / 4)).
+template <int NZ>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_products(gcm_acc512& a, const std::uint8_t* p, std::size_t bytes,
+                                                             const std::uint64_t* hp, __m128i fold) noexcept {
+#pragma GCC unroll 4
+  for (int i = 0; i < NZ; ++i) {
+    const std::size_t at = 64 * static_cast<std::size_t>(i);
+    __m512i x = gcm_bswap512(gcm_load512_partial(p + (bytes > at ? at : 0), bytes > at ? bytes - at : 0));
+    if (i == 0) x = _mm512_xor_si512(x, _mm512_zextsi128_si512(fold));
+    gcm512_mul_add(a, x, gcm_load512(hp + 8 * i));
+  }
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_products_any(gcm_acc512& a, const std::uint8_t* p,
+                                                                 std::size_t bytes, const std::uint64_t* hp,
+                                                                 __m128i fold) noexcept {
+  switch ((bytes + 63) / 64) {
+    case 1: gcm512_products<1>(a, p, bytes, hp, fold); break;
+    case 2: gcm512_products<2>(a, p, bytes, hp, fold); break;
+    case 3: gcm512_products<3>(a, p, bytes, hp, fold); break;
+    case 4: gcm512_products<4>(a, p, bytes, hp, fold); break;
+    default: break;
+  }
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE gcm_acc512 gcm512_zero_acc() noexcept {
+  return {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+}
+// H'^top .. for a group of `top` blocks.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE const std::uint64_t* gcm512_powers_from(const std::uint64_t* hpow,
+                                                                               std::size_t top) noexcept {
+  return hpow + 2 * (gcm_powers - top);
+}
+
+// GHASH of len bytes of data (zero-padded), 16 blocks per reduction.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_CALLED __m128i gcm512_ghash(const std::uint64_t* hpow, __m128i y,
+                                                             const std::uint8_t* p, std::size_t len) noexcept {
+  for (; len >= 256; len -= 256, p += 256) {
+    gcm_acc512 a = gcm512_zero_acc();
+    gcm512_products<4>(a, p, 256, hpow, y);
+    y = gcm512_reduce(a);
+  }
+  if (len > 0) {
+    gcm_acc512 a = gcm512_zero_acc();
+    gcm512_products_any(a, p, len, gcm512_powers_from(hpow, (len + 15) / 16), y);
+    y = gcm512_reduce(a);
+  }
+  return y;
+}
+
+// The last GHASH group: aad (a bytes) || ct (c bytes) || the length block,
+// continuing from y, with one reduction. Needs ceil(a/16) + ceil(c/16) + 1 <= 16.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_CALLED __m128i gcm512_final(const std::uint64_t* hpow, __m128i y,
+                                                             const std::uint8_t* aad, std::size_t a,
+                                                             const std::uint8_t* ct, std::size_t c,
+                                                             __m128i lengths) noexcept {
+  const std::size_t na = (a + 15) / 16, nc = (c + 15) / 16, n = na + nc + 1;
+  gcm_acc512 acc = gcm512_zero_acc();
+  __m128i fold = y;
+  if (na > 0) {
+    gcm512_products_any(acc, aad, a, gcm512_powers_from(hpow, n), fold);
+    fold = _mm_setzero_si128();
+  }
+  if (nc > 0) {
+    gcm512_products_any(acc, ct, c, gcm512_powers_from(hpow, n - na), fold);
+    fold = _mm_setzero_si128();
+  }
+  // The length block against H'^1 (the three lanes above it meet zero powers).
+  gcm512_mul_add(acc, _mm512_zextsi128_si512(_mm_xor_si128(lengths, fold)),
+                 gcm_load512(gcm512_powers_from(hpow, 1)));
+  return gcm512_reduce(acc);
+}
+
+// GHASH of aad and ct (both from the start) and the length block, for
+// messages whose ciphertext is hashed after the fact (decryption's check).
+KAGI_GCM_VAES512_TARGET KAGI_GCM_CALLED __m128i gcm512_ghash_all(const std::uint64_t* hpow, __m128i y,
+                                                                 const std::uint8_t* aad, std::size_t a,
+                                                                 const std::uint8_t* ct, std::size_t c,
+                                                                 __m128i lengths) noexcept {
+  if ((a + 15) / 16 + (c + 15) / 16 + 1 > gcm_powers) {
+    y = gcm512_ghash(hpow, y, aad, a);
+    a = 0;
+    // Whole groups of ciphertext, leaving at most 15 blocks for the last group.
+    const std::size_t r = c % 256;
+    const std::size_t bulk = (r == 0 || r > 240) ? c : c - r;
+    y = gcm512_ghash(hpow, y, ct, bulk);
+    ct += bulk;
+    c -= bulk;
+  }
+  return gcm512_final(hpow, y, aad, a, ct, c, lengths);
+}
+
+template <int Rounds>
+struct gcm_vaes512_keys {
+  __m512i k[Rounds + 1];
+  KAGI_GCM_VAES512_TARGET explicit gcm_vaes512_keys(const std::uint8_t* rk) noexcept {
+#pragma GCC unroll 16
+    for (int i = 0; i <= Rounds; ++i) k[i] = _mm512_broadcast_i32x4(gcm_load(rk + 16 * i));
+  }
+  KAGI_GCM_VAES512_TARGET __m128i block(__m128i b) const noexcept {
+    b = _mm_xor_si128(b, _mm512_castsi512_si128(k[0]));
+#pragma GCC unroll 16
+    for (int r = 1; r < Rounds; ++r) b = _mm_aesenc_si128(b, _mm512_castsi512_si128(k[r]));
+    return _mm_aesenclast_si128(b, _mm512_castsi512_si128(k[Rounds]));
+  }
+};
+
+// Counter blocks J0 + 1 + 4i + lane, i = 0..3, from the byte-swapped counter
+// register c (lanes: J0 + 1, + 2, + 3, + 4): 32-bit lane adds wrap like inc32.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm512_ctr(__m512i c, int i) noexcept {
+  return gcm_bswap512(_mm512_add_epi32(c, _mm512_set_epi32(0, 0, 0, 4 * i, 0, 0, 0, 4 * i, 0, 0, 0, 4 * i, 0, 0, 0, 4 * i)));
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm512_ctr_start(__m128i j0) noexcept {
+  return _mm512_add_epi32(_mm512_broadcast_i32x4(gcm_bswap128(j0)),
+                          _mm512_set_epi32(0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1));
+}
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm512_ctr_advance(__m512i c, int blocks) noexcept {
+  return _mm512_add_epi32(c, _mm512_set_epi32(0, 0, 0, blocks, 0, 0, 0, blocks, 0, 0, 0, blocks, 0, 0, 0, blocks));
+}
+
+// Keystream for NZ registers (4*NZ blocks) from counter register c.
+template <int Rounds, int NZ>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_keystream(const gcm_vaes512_keys<Rounds>& k, __m512i c,
+                                                     __m512i (&b)[NZ]) noexcept {
+#pragma GCC unroll 4
+  for (int i = 0; i < NZ; ++i) b[i] = _mm512_xor_si512(gcm512_ctr(c, i), k.k[0]);
+#pragma GCC unroll 16
+  for (int r = 1; r < Rounds; ++r)
+#pragma GCC unroll 4
+    for (int i = 0; i < NZ; ++i) b[i] = _mm512_aesenc_epi128(b[i], k.k[r]);
+#pragma GCC unroll 4
+  for (int i = 0; i < NZ; ++i) b[i] = _mm512_aesenclast_epi128(b[i], k.k[Rounds]);
+}
+
+// out = in ^ keystream (with Xor; else the keystream itself) for the last
+// `bytes` (1..256) bytes, with masked loads and stores.
+template <int Rounds, int NZ, bool Xor>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail_n(const gcm_vaes512_keys<Rounds>& k, __m512i c,
+                                                               const std::uint8_t* in, std::uint8_t* out,
+                                                               std::size_t bytes) noexcept {
+  __m512i b[NZ];
+  gcm512_keystream<Rounds, NZ>(k, c, b);
+#pragma GCC unroll 4
+  for (int i = 0; i < NZ; ++i) {
+    const std::size_t at = 64 * static_cast<std::size_t>(i), n = bytes - at < 64 ? bytes - at : 64;
+    if constexpr (Xor) {
+      gcm_store512_partial(out + at, _mm512_xor_si512(b[i], gcm_load512_partial(in + at, n)), n);
+    } else {
+      gcm_store512_partial(out + at, b[i], n);
+    }
+  }
+}
+template <int Rounds, bool Xor>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail(const gcm_vaes512_keys<Rounds>& k, __m512i c,
+                                                             const std::uint8_t* in, std::uint8_t* out,
+                                                             std::size_t bytes) noexcept {
+  switch ((bytes + 63) / 64) {
+    case 1: gcm512_ctr_tail_n<Rounds, 1, Xor>(k, c, in, out, bytes); break;
+    case 2: gcm512_ctr_tail_n<Rounds, 2, Xor>(k, c, in, out, bytes); break;
+    case 3: gcm512_ctr_tail_n<Rounds, 3, Xor>(k, c, in, out, bytes); break;
+    case 4: gcm512_ctr_tail_n<Rounds, 4, Xor>(k, c, in, out, bytes); break;
+    default: break;
+  }
+}
+
+// One iteration of the stitched loop: AES of 16 counter blocks while the 16
+// blocks at g (ciphertext) are hashed into y; stores in ^ keystream to out
+// (with Xor), or the keystream itself.
+template <int Rounds, bool Xor>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m128i gcm512_stitched(const gcm_vaes512_keys<Rounds>& k,
+                                                                const __m512i (&h)[4], __m512i c, __m128i y,
+                                                                const std::uint8_t* g, const std::uint8_t* in,
+                                                                std::uint8_t* out) noexcept {
+  __m512i b[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) b[i] = _mm512_xor_si512(gcm512_ctr(c, i), k.k[0]);
+  gcm_acc512 a;
+  const __m512i x0 = _mm512_xor_si512(gcm_bswap512(gcm_load512(g)), _mm512_zextsi128_si512(y));
+#pragma GCC unroll 16
+  for (int r = 1; r < Rounds; ++r) {
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) b[i] = _mm512_aesenc_epi128(b[i], k.k[r]);
+    if (r == 1) gcm512_mul_first(a, x0, h[0]);
+    if (r >= 2 && r <= 4) gcm512_mul_add(a, gcm_bswap512(gcm_load512(g + 64 * (r - 1))), h[r - 1]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const __m512i ks = _mm512_aesenclast_epi128(b[i], k.k[Rounds]);
+    if constexpr (Xor) {
+      gcm_store512(out + 64 * i, _mm512_xor_si512(ks, gcm_load512(in + 64 * i)));
+    } else {
+      gcm_store512(out + 64 * i, ks);
+    }
+  }
+  return gcm512_reduce(a);
+}
+
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET inline void gcm_seal_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow,
+                                                     gcm_iv iv, const std::uint8_t* aad,
+                                                     std::size_t aad_len, const std::uint8_t* in, std::uint8_t* out,
+                                                     std::size_t len, std::uint8_t* tag) noexcept {
+  const gcm_vaes512_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  const __m128i ej0 = k.block(j0v);
+  const __m128i lengths = gcm_lengths(aad_len, len);
+  __m512i c = gcm512_ctr_start(j0v);
+  __m128i y = _mm_setzero_si128();
+  std::size_t done = 0;
+  if (len < 256 && (aad_len + 15) / 16 + (len + 15) / 16 + 1 <= gcm_powers) {
+    // Short: the keystream, then AAD, ciphertext and lengths in one GHASH group.
+    if (len > 0) gcm512_ctr_tail<Rounds, true>(k, c, in, out, len);
+    y = gcm512_final(hpow, y, aad, aad_len, out, len, lengths);
+    gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+    return;
+  }
+  y = gcm512_ghash(hpow, y, aad, aad_len);
+  if (len >= 256) {
+    const __m512i h[4] = {gcm_load512(hpow), gcm_load512(hpow + 8), gcm_load512(hpow + 16), gcm_load512(hpow + 24)};
+    __m512i b[4];
+    gcm512_keystream<Rounds, 4>(k, c, b);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) gcm_store512(out + 64 * i, _mm512_xor_si512(b[i], gcm_load512(in + 64 * i)));
+    c = gcm512_ctr_advance(c, 16);
+    for (done = 256; len - done >= 256; done += 256) {
+      y = gcm512_stitched<Rounds, true>(k, h, c, y, out + done - 256, in + done, out + done);
+      c = gcm512_ctr_advance(c, 16);
+    }
+    // The last 16 blocks, kept for the final group when the tail leaves room.
+    if (len - done > 0) {
+      gcm512_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+    }
+    y = gcm512_ghash(hpow, y, out + done - 256, 256);
+  } else if (len > 0) {
+    gcm512_ctr_tail<Rounds, true>(k, c, in, out, len);
+  }
+  y = gcm512_ghash_all(hpow, y, nullptr, 0, out + done, len - done, lengths);
+  gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
+// The tag over aad and ct; with ks, also the keystream for ct (stitched).
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET inline void gcm_tag_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow,
+                                                    gcm_iv iv, const std::uint8_t* aad,
+                                                    std::size_t aad_len, const std::uint8_t* ct, std::uint8_t* ks,
+                                                    std::size_t len, std::uint8_t* tag) noexcept {
+  const gcm_vaes512_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  const __m128i ej0 = k.block(j0v);
+  const __m128i lengths = gcm_lengths(aad_len, len);
+  __m128i y = _mm_setzero_si128();
+  std::size_t done = 0;
+  if (ks != nullptr) {
+    __m512i c = gcm512_ctr_start(j0v);
+    if (len >= 256) {
+      y = gcm512_ghash(hpow, y, aad, aad_len);
+      aad_len = 0;
+      const __m512i h[4] = {gcm_load512(hpow), gcm_load512(hpow + 8), gcm_load512(hpow + 16),
+                            gcm_load512(hpow + 24)};
+      for (; len - done >= 256; done += 256) {
+        y = gcm512_stitched<Rounds, false>(k, h, c, y, ct + done, nullptr, ks + done);
+        c = gcm512_ctr_advance(c, 16);
+      }
+    }
+    if (done < len) gcm512_ctr_tail<Rounds, false>(k, c, nullptr, ks + done, len - done);
+  }
+  y = gcm512_ghash_all(hpow, y, aad, aad_len, ct + done, len - done, lengths);
+  gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET inline void gcm_ctr_vaes512(const std::uint8_t* rk, gcm_iv iv,
+                                                    const std::uint8_t* in, std::uint8_t* out,
+                                                    std::size_t len) noexcept {
+  const gcm_vaes512_keys<Rounds> k(rk);
+  __m512i c = gcm512_ctr_start(gcm_load_j0(iv));
+  std::size_t done = 0;
+  for (; len - done >= 256; done += 256) {
+    __m512i b[4];
+    gcm512_keystream<Rounds, 4>(k, c, b);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      gcm_store512(out + done + 64 * i, _mm512_xor_si512(b[i], gcm_load512(in + done + 64 * i)));
+    c = gcm512_ctr_advance(c, 16);
+  }
+  if (done < len) gcm512_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+}
+
+KAGI_GCM_VAES512_TARGET inline void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in,
+                                                    std::size_t len) noexcept {
+  std::size_t i = 0;
+  for (; i + 256 <= len; i += 256) {
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      gcm_store512(out + i + 64 * j, _mm512_xor_si512(gcm_load512(out + i + 64 * j), gcm_load512(in + i + 64 * j)));
+  }
+  for (; i < len; i += 64) {
+    const std::size_t n = len - i < 64 ? len - i : 64;
+    gcm_store512_partial(out + i, _mm512_xor_si512(gcm_load512_partial(out + i, n), gcm_load512_partial(in + i, n)), n);
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#undef KAGI_GCM_VAES512_TARGET
+
+// ---- VAES + VPCLMULQDQ on 256-bit registers (AVX2, no AVX-512), 16 blocks
+// per iteration: the same algorithm two blocks per register, for CPUs that
+// have VAES without AVX-512 (and for comparing widths on those that have
+// both). Without masked byte loads, a partial last register goes through a
+// small buffer.
+
+#define KAGI_GCM_VAES256_TARGET KAGI_TARGET("vaes,vpclmulqdq,avx2,avx,aes,pclmul,sse4.1,ssse3")
+
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm_bswap256(__m256i x) noexcept {
+  return _mm256_shuffle_epi8(
+      x, _mm256_broadcastsi128_si256(_mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm_load256(const void* p) noexcept {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm_store256(void* p, __m256i v) noexcept {
+  _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+}
+// Bytes [0, n) of p (n <= 32), zeros above.
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm_load256_partial(const std::uint8_t* p, std::size_t n) noexcept {
+  if (n >= 32) return gcm_load256(p);
+  alignas(32) std::uint8_t b[32] = {};
+  if (n > 0) std::memcpy(b, p, n);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm_store256_partial(std::uint8_t* p, __m256i v, std::size_t n) noexcept {
+  if (n >= 32) {
+    gcm_store256(p, v);
+    return;
+  }
+  alignas(32) std::uint8_t b[32];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(b), v);
+  std::memcpy(p, b, n);
+}
+
+struct gcm_acc256 {
+  __m256i lo, mid, hi;
+};
+
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_mul_add(gcm_acc256& a, __m256i x, __m256i h) noexcept {
+  a.lo = _mm256_xor_si256(a.lo, _mm256_clmulepi64_epi128(x, h, 0x00));
+  a.hi = _mm256_xor_si256(a.hi, _mm256_clmulepi64_epi128(x, h, 0x11));
+  a.mid = _mm256_xor_si256(a.mid, _mm256_xor_si256(_mm256_clmulepi64_epi128(x, h, 0x01),
+                                                   _mm256_clmulepi64_epi128(x, h, 0x10)));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE gcm_acc256 gcm256_zero_acc() noexcept {
+  return {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m128i gcm256_reduce(const gcm_acc256& a) noexcept {
+  const __m256i lo = _mm256_xor_si256(a.lo, _mm256_slli_si256(a.mid, 8));
+  const __m256i hi = _mm256_xor_si256(a.hi, _mm256_srli_si256(a.mid, 8));
+  gcm_acc128 r;
+  r.lo = _mm_xor_si128(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
+  r.hi = _mm_xor_si128(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+  r.mid = _mm_setzero_si128();
+  return gcm_reduce(r);
+}
+
+// Products of the blocks of p (bytes bytes, zero-padded) with the powers at
+// hp, added to a; NY = registers of data (ceil(blocks / 2), up to 8).
+template <int NY>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_products(gcm_acc256& a, const std::uint8_t* p, std::size_t bytes,
+                                                             const std::uint64_t* hp, __m128i fold) noexcept {
+#pragma GCC unroll 8
+  for (int i = 0; i < NY; ++i) {
+    const std::size_t at = 32 * static_cast<std::size_t>(i);
+    __m256i x = gcm_bswap256(gcm_load256_partial(p + (bytes > at ? at : 0), bytes > at ? bytes - at : 0));
+    if (i == 0) x = _mm256_xor_si256(x, _mm256_zextsi128_si256(fold));
+    gcm256_mul_add(a, x, gcm_load256(hp + 4 * i));
+  }
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_products_any(gcm_acc256& a, const std::uint8_t* p,
+                                                                 std::size_t bytes, const std::uint64_t* hp,
+                                                                 __m128i fold) noexcept {
+  switch ((bytes + 31) / 32) {
+    case 1: gcm256_products<1>(a, p, bytes, hp, fold); break;
+    case 2: gcm256_products<2>(a, p, bytes, hp, fold); break;
+    case 3: gcm256_products<3>(a, p, bytes, hp, fold); break;
+    case 4: gcm256_products<4>(a, p, bytes, hp, fold); break;
+    case 5: gcm256_products<5>(a, p, bytes, hp, fold); break;
+    case 6: gcm256_products<6>(a, p, bytes, hp, fold); break;
+    case 7: gcm256_products<7>(a, p, bytes, hp, fold); break;
+    case 8: gcm256_products<8>(a, p, bytes, hp, fold); break;
+    default: break;
+  }
+}
+
+KAGI_GCM_VAES256_TARGET KAGI_GCM_CALLED __m128i gcm256_ghash(const std::uint64_t* hpow, __m128i y,
+                                                             const std::uint8_t* p, std::size_t len) noexcept {
+  for (; len >= 256; len -= 256, p += 256) {
+    gcm_acc256 a = gcm256_zero_acc();
+    gcm256_products<8>(a, p, 256, hpow, y);
+    y = gcm256_reduce(a);
+  }
+  if (len > 0) {
+    gcm_acc256 a = gcm256_zero_acc();
+    gcm256_products_any(a, p, len, hpow + 2 * (gcm_powers - (len + 15) / 16), y);
+    y = gcm256_reduce(a);
+  }
+  return y;
+}
+
+KAGI_GCM_VAES256_TARGET KAGI_GCM_CALLED __m128i gcm256_final(const std::uint64_t* hpow, __m128i y,
+                                                             const std::uint8_t* aad, std::size_t a,
+                                                             const std::uint8_t* ct, std::size_t c,
+                                                             __m128i lengths) noexcept {
+  const std::size_t na = (a + 15) / 16, nc = (c + 15) / 16, n = na + nc + 1;
+  gcm_acc256 acc = gcm256_zero_acc();
+  __m128i fold = y;
+  if (na > 0) {
+    gcm256_products_any(acc, aad, a, hpow + 2 * (gcm_powers - n), fold);
+    fold = _mm_setzero_si128();
+  }
+  if (nc > 0) {
+    gcm256_products_any(acc, ct, c, hpow + 2 * (gcm_powers - n + na), fold);
+    fold = _mm_setzero_si128();
+  }
+  gcm256_mul_add(acc, _mm256_zextsi128_si256(_mm_xor_si128(lengths, fold)), gcm_load256(hpow + 2 * (gcm_powers - 1)));
+  return gcm256_reduce(acc);
+}
+
+KAGI_GCM_VAES256_TARGET KAGI_GCM_CALLED __m128i gcm256_ghash_all(const std::uint64_t* hpow, __m128i y,
+                                                                 const std::uint8_t* aad, std::size_t a,
+                                                                 const std::uint8_t* ct, std::size_t c,
+                                                                 __m128i lengths) noexcept {
+  if ((a + 15) / 16 + (c + 15) / 16 + 1 > gcm_powers) {
+    y = gcm256_ghash(hpow, y, aad, a);
+    a = 0;
+    const std::size_t r = c % 256;
+    const std::size_t bulk = (r == 0 || r > 240) ? c : c - r;
+    y = gcm256_ghash(hpow, y, ct, bulk);
+    ct += bulk;
+    c -= bulk;
+  }
+  return gcm256_final(hpow, y, aad, a, ct, c, lengths);
+}
+
+template <int Rounds>
+struct gcm_vaes256_keys {
+  __m256i k[Rounds + 1];
+  KAGI_GCM_VAES256_TARGET explicit gcm_vaes256_keys(const std::uint8_t* rk) noexcept {
+#pragma GCC unroll 16
+    for (int i = 0; i <= Rounds; ++i) k[i] = _mm256_broadcastsi128_si256(gcm_load(rk + 16 * i));
+  }
+  KAGI_GCM_VAES256_TARGET __m128i block(__m128i b) const noexcept {
+    b = _mm_xor_si128(b, _mm256_castsi256_si128(k[0]));
+#pragma GCC unroll 16
+    for (int r = 1; r < Rounds; ++r) b = _mm_aesenc_si128(b, _mm256_castsi256_si128(k[r]));
+    return _mm_aesenclast_si128(b, _mm256_castsi256_si128(k[Rounds]));
+  }
+};
+
+// Counter register c holds J0 + 1 + n, J0 + 2 + n (byte-swapped); block pair i
+// of a batch is c + 2i.
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm256_ctr(__m256i c, int i) noexcept {
+  return gcm_bswap256(_mm256_add_epi32(c, _mm256_set_epi32(0, 0, 0, 2 * i, 0, 0, 0, 2 * i)));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm256_ctr_start(__m128i j0) noexcept {
+  return _mm256_add_epi32(_mm256_broadcastsi128_si256(gcm_bswap128(j0)), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
+}
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm256_ctr_advance(__m256i c, int blocks) noexcept {
+  return _mm256_add_epi32(c, _mm256_set_epi32(0, 0, 0, blocks, 0, 0, 0, blocks));
+}
+
+template <int Rounds, int NY>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_keystream(const gcm_vaes256_keys<Rounds>& k, __m256i c,
+                                                              __m256i (&b)[NY]) noexcept {
+#pragma GCC unroll 8
+  for (int i = 0; i < NY; ++i) b[i] = _mm256_xor_si256(gcm256_ctr(c, i), k.k[0]);
+#pragma GCC unroll 16
+  for (int r = 1; r < Rounds; ++r)
+#pragma GCC unroll 8
+    for (int i = 0; i < NY; ++i) b[i] = _mm256_aesenc_epi128(b[i], k.k[r]);
+#pragma GCC unroll 8
+  for (int i = 0; i < NY; ++i) b[i] = _mm256_aesenclast_epi128(b[i], k.k[Rounds]);
+}
+
+template <int Rounds, int NY, bool Xor>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail_n(const gcm_vaes256_keys<Rounds>& k, __m256i c,
+                                                               const std::uint8_t* in, std::uint8_t* out,
+                                                               std::size_t bytes) noexcept {
+  __m256i b[NY];
+  gcm256_keystream<Rounds, NY>(k, c, b);
+#pragma GCC unroll 8
+  for (int i = 0; i < NY; ++i) {
+    const std::size_t at = 32 * static_cast<std::size_t>(i), n = bytes - at < 32 ? bytes - at : 32;
+    if constexpr (Xor) {
+      gcm_store256_partial(out + at, _mm256_xor_si256(b[i], gcm_load256_partial(in + at, n)), n);
+    } else {
+      gcm_store256_partial(out + at, b[i], n);
+    }
+  }
+}
+template <int Rounds, bool Xor>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail(const gcm_vaes256_keys<Rounds>& k, __m256i c,
+                                                             const std::uint8_t* in, std::uint8_t* out,
+                                                             std::size_t bytes) noexcept {
+  switch ((bytes + 31) / 32) {
+    case 1: gcm256_ctr_tail_n<Rounds, 1, Xor>(k, c, in, out, bytes); break;
+    case 2: gcm256_ctr_tail_n<Rounds, 2, Xor>(k, c, in, out, bytes); break;
+    case 3: gcm256_ctr_tail_n<Rounds, 3, Xor>(k, c, in, out, bytes); break;
+    case 4: gcm256_ctr_tail_n<Rounds, 4, Xor>(k, c, in, out, bytes); break;
+    case 5: gcm256_ctr_tail_n<Rounds, 5, Xor>(k, c, in, out, bytes); break;
+    case 6: gcm256_ctr_tail_n<Rounds, 6, Xor>(k, c, in, out, bytes); break;
+    case 7: gcm256_ctr_tail_n<Rounds, 7, Xor>(k, c, in, out, bytes); break;
+    case 8: gcm256_ctr_tail_n<Rounds, 8, Xor>(k, c, in, out, bytes); break;
+    default: break;
+  }
+}
+
+// AES of 16 counter blocks beside the GHASH of the 16 blocks at g.
+template <int Rounds, bool Xor>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m128i gcm256_stitched(const gcm_vaes256_keys<Rounds>& k,
+                                                                const std::uint64_t* hpow, __m256i c, __m128i y,
+                                                                const std::uint8_t* g, const std::uint8_t* in,
+                                                                std::uint8_t* out) noexcept {
+  __m256i b[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) b[i] = _mm256_xor_si256(gcm256_ctr(c, i), k.k[0]);
+  gcm_acc256 a = gcm256_zero_acc();
+#pragma GCC unroll 16
+  for (int r = 1; r < Rounds; ++r) {
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], k.k[r]);
+    if (r <= 8) {
+      __m256i x = gcm_bswap256(gcm_load256(g + 32 * (r - 1)));
+      if (r == 1) x = _mm256_xor_si256(x, _mm256_zextsi128_si256(y));
+      gcm256_mul_add(a, x, gcm_load256(hpow + 4 * (r - 1)));
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    const __m256i ks = _mm256_aesenclast_epi128(b[i], k.k[Rounds]);
+    if constexpr (Xor) {
+      gcm_store256(out + 32 * i, _mm256_xor_si256(ks, gcm_load256(in + 32 * i)));
+    } else {
+      gcm_store256(out + 32 * i, ks);
+    }
+  }
+  return gcm256_reduce(a);
+}
+
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET inline void gcm_seal_vaes256(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                                     const std::uint8_t* aad, std::size_t aad_len,
+                                                     const std::uint8_t* in, std::uint8_t* out, std::size_t len,
+                                                     std::uint8_t* tag) noexcept {
+  const gcm_vaes256_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  const __m128i ej0 = k.block(j0v);
+  const __m128i lengths = gcm_lengths(aad_len, len);
+  __m256i c = gcm256_ctr_start(j0v);
+  __m128i y = _mm_setzero_si128();
+  std::size_t done = 0;
+  if (len < 256 && (aad_len + 15) / 16 + (len + 15) / 16 + 1 <= gcm_powers) {
+    if (len > 0) gcm256_ctr_tail<Rounds, true>(k, c, in, out, len);
+    y = gcm256_final(hpow, y, aad, aad_len, out, len, lengths);
+    gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+    return;
+  }
+  y = gcm256_ghash(hpow, y, aad, aad_len);
+  if (len >= 256) {
+    __m256i b[8];
+    gcm256_keystream<Rounds, 8>(k, c, b);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) gcm_store256(out + 32 * i, _mm256_xor_si256(b[i], gcm_load256(in + 32 * i)));
+    c = gcm256_ctr_advance(c, 16);
+    for (done = 256; len - done >= 256; done += 256) {
+      y = gcm256_stitched<Rounds, true>(k, hpow, c, y, out + done - 256, in + done, out + done);
+      c = gcm256_ctr_advance(c, 16);
+    }
+    if (len - done > 0) gcm256_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+    y = gcm256_ghash(hpow, y, out + done - 256, 256);
+  } else if (len > 0) {
+    gcm256_ctr_tail<Rounds, true>(k, c, in, out, len);
+  }
+  y = gcm256_ghash_all(hpow, y, nullptr, 0, out + done, len - done, lengths);
+  gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET inline void gcm_tag_vaes256(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                                    const std::uint8_t* aad, std::size_t aad_len,
+                                                    const std::uint8_t* ct, std::uint8_t* ks, std::size_t len,
+                                                    std::uint8_t* tag) noexcept {
+  const gcm_vaes256_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  const __m128i ej0 = k.block(j0v);
+  const __m128i lengths = gcm_lengths(aad_len, len);
+  __m128i y = _mm_setzero_si128();
+  std::size_t done = 0;
+  if (ks != nullptr) {
+    __m256i c = gcm256_ctr_start(j0v);
+    if (len >= 256) {
+      y = gcm256_ghash(hpow, y, aad, aad_len);
+      aad_len = 0;
+      for (; len - done >= 256; done += 256) {
+        y = gcm256_stitched<Rounds, false>(k, hpow, c, y, ct + done, nullptr, ks + done);
+        c = gcm256_ctr_advance(c, 16);
+      }
+    }
+    if (done < len) gcm256_ctr_tail<Rounds, false>(k, c, nullptr, ks + done, len - done);
+  }
+  y = gcm256_ghash_all(hpow, y, aad, aad_len, ct + done, len - done, lengths);
+  gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET inline void gcm_ctr_vaes256(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
+                                                    std::uint8_t* out, std::size_t len) noexcept {
+  const gcm_vaes256_keys<Rounds> k(rk);
+  __m256i c = gcm256_ctr_start(gcm_load_j0(iv));
+  std::size_t done = 0;
+  for (; len - done >= 256; done += 256) {
+    __m256i b[8];
+    gcm256_keystream<Rounds, 8>(k, c, b);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i)
+      gcm_store256(out + done + 32 * i, _mm256_xor_si256(b[i], gcm_load256(in + done + 32 * i)));
+    c = gcm256_ctr_advance(c, 16);
+  }
+  if (done < len) gcm256_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+}
+
+KAGI_GCM_VAES256_TARGET inline void gcm_xor_vaes256(std::uint8_t* out, const std::uint8_t* in,
+                                                    std::size_t len) noexcept {
+  std::size_t i = 0;
+  for (; i + 32 <= len; i += 32)
+    gcm_store256(out + i, _mm256_xor_si256(gcm_load256(out + i), gcm_load256(in + i)));
+  for (; i < len; ++i) out[i] ^= in[i];
+}
+
+#undef KAGI_GCM_VAES256_TARGET
+#undef KAGI_GCM_INLINE
+#undef KAGI_GCM_CALLED
 
 }  // namespace kagi::detail
 
