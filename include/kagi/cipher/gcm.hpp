@@ -372,6 +372,11 @@ template <int Rounds>
 KAGI_GCM_VAES512_TARGET void gcm_ctr_vaes512(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
                                              std::uint8_t* out, std::size_t len) noexcept;
 KAGI_GCM_VAES512_TARGET void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET bool gcm_open_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                              const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
+                                              std::uint8_t* out, std::size_t len, const std::uint8_t* tag,
+                                              std::size_t tag_len) noexcept;
 #define KAGI_GCM_VAES256_TARGET KAGI_TARGET("vaes,vpclmulqdq,avx2,avx,aes,pclmul,sse4.1,ssse3")
 template <int Rounds>
 KAGI_GCM_VAES256_TARGET void gcm_seal_vaes256(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
@@ -550,6 +555,13 @@ template <std::size_t KeyBits>
 constexpr bool gcm_open(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
                         std::size_t aad_len, const std::uint8_t* ct, std::uint8_t* out, std::size_t len,
                         const std::uint8_t* tag, std::size_t tag_len) noexcept {
+  if (!std::is_constant_evaluated()) {
+#if KAGI_X86
+    if (gcm_current_path() == gcm_path::vaes_avx512)
+      return gcm_open_vaes512<aes_params<KeyBits>::rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, out,
+                                                           len, tag, tag_len);
+#endif
+  }
   std::array<std::uint8_t, 16> expected{};
   const bool have_keystream = gcm_tag(k, iv, aad, aad_len, ct, len, expected.data(), out != ct ? out : nullptr);
   const bool ok = ct_equal(bytes_view(expected).first(tag_len), bytes_view(tag, tag_len));

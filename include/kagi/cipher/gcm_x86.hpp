@@ -92,6 +92,16 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load_j0(gcm_iv iv) noexcept {
   return _mm_set_epi32(0x01000000, w2, w1, w0);
 }
 
+// True when counter blocks J0 + 1 + done .. J0 + done + count may be made by
+// adding to the low byte of a big-endian block (one byte swap for many
+// blocks): the nonce is 12 bytes, so J0's counter is 1 and every counter value
+// is public (it depends only on the position in the message), and the low byte
+// does not wrap within these blocks. With a J0 hashed from another nonce
+// length the counter depends on H, so those messages never branch on it.
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE bool gcm_ctr_fast(gcm_iv iv, std::size_t done_blocks, std::size_t count) noexcept {
+  return iv.nonce12 && ((2 + done_blocks) & 0xff) + count - 1 <= 0xff;
+}
+
 // A block of up to 16 bytes, zero-padded, byte-swapped.
 KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load_partial(const std::uint8_t* p, std::size_t n) noexcept {
   alignas(16) std::uint8_t b[16] = {};
@@ -106,14 +116,14 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_CALLED __m128i gcm_ghash_pclmul(const std::uint64
   for (; len >= 128; len -= 128, p += 128) {
     gcm_acc128 a;
     gcm_mul_first(a, _mm_xor_si128(y, gcm_bswap128(gcm_load(p))), gcm_hpow(hpow, 8));
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int i = 1; i < 8; ++i) gcm_mul_add(a, gcm_bswap128(gcm_load(p + 16 * i)), gcm_hpow(hpow, 8 - i));
     y = gcm_reduce(a);
   }
   if (len == 0) return y;
   const std::size_t n = (len + 15) / 16;  // 1..8 blocks, the last maybe partial
   gcm_acc128 a;
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (std::size_t i = 0; i < n; ++i) {
     __m128i x = (i + 1 < n || len % 16 == 0) ? gcm_bswap128(gcm_load(p + 16 * i))
                                              : gcm_load_partial(p + 16 * i, len % 16);
@@ -137,7 +147,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_lengths(std::size_t aad_len, s
 template <int Rounds>
 KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_aes_block(const std::uint8_t* rk, __m128i b) noexcept {
   b = _mm_xor_si128(b, gcm_load(rk));
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r) b = _mm_aesenc_si128(b, gcm_load(rk + 16 * r));
   return _mm_aesenclast_si128(b, gcm_load(rk + 16 * Rounds));
 }
@@ -158,11 +168,11 @@ KAGI_GCM_AESNI_TARGET inline void gcm_init_aesni(const std::uint8_t* key, std::u
   p[2] = gcm_mul(h1, h1);
   p[3] = gcm_mul(p[2], h1);
   p[4] = gcm_mul(p[2], p[2]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (int k = 5; k <= 8; ++k) p[k] = gcm_mul(p[k - 4], p[4]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (int k = 9; k <= 16; ++k) p[k] = gcm_mul(p[k - 8], p[8]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (std::size_t k = 1; k <= gcm_powers; ++k) gcm_store(hpow + 2 * (gcm_powers - k), p[k]);
 }
 
@@ -180,7 +190,7 @@ template <int Rounds>
 struct gcm_aesni_keys {
   __m128i k[Rounds + 1];
   KAGI_GCM_AESNI_TARGET explicit gcm_aesni_keys(const std::uint8_t* rk) noexcept {
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int i = 0; i <= Rounds; ++i) k[i] = gcm_load(rk + 16 * i);
   }
 };
@@ -190,6 +200,18 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_ctr_block(__m128i ctr_swapped,
   return gcm_bswap128(_mm_add_epi32(ctr_swapped, _mm_set_epi32(0, 0, 0, i)));
 }
 
+// Counter blocks ctr + 1 .. ctr + 8 (ctr byte-swapped), xor k0.
+KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE void gcm_ctr_blocks8(__m128i ctr, bool fast, __m128i k0, __m128i (&b)[8]) noexcept {
+  if (fast) {
+    const __m128i base = gcm_bswap128(ctr);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(_mm_add_epi32(base, _mm_set_epi32((j + 1) << 24, 0, 0, 0)), k0);
+  } else {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k0);
+  }
+}
+
 // out = in ^ E(counter blocks) for n (1..8) blocks, the last of `last` bytes
 // (1..16); returns the counter advanced by n.
 template <int Rounds>
@@ -197,15 +219,15 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_ctr_tail_aesni(const gcm_aesni
                                                         const std::uint8_t* in, std::uint8_t* out, std::size_t n,
                                                         std::size_t last) noexcept {
   __m128i b[8];
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (std::size_t j = 0; j < n; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, static_cast<int>(j) + 1), k.k[0]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r)
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (std::size_t j = 0; j < n; ++j) b[j] = _mm_aesenc_si128(b[j], k.k[r]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (std::size_t j = 0; j < n; ++j) b[j] = _mm_aesenclast_si128(b[j], k.k[Rounds]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (std::size_t j = 0; j + 1 < n; ++j) gcm_store(out + 16 * j, _mm_xor_si128(b[j], gcm_load(in + 16 * j)));
   alignas(16) std::uint8_t t[16] = {};
   std::memcpy(t, in + 16 * (n - 1), last);
@@ -223,7 +245,7 @@ KAGI_GCM_AESNI_TARGET inline void gcm_seal_aesni(const std::uint8_t* rk, const s
   const __m128i j0v = gcm_load_j0(iv);
   __m128i ctr = gcm_bswap128(j0v);
   __m128i ej0 = _mm_xor_si128(j0v, k.k[0]);
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r) ej0 = _mm_aesenc_si128(ej0, k.k[r]);
   ej0 = _mm_aesenclast_si128(ej0, k.k[Rounds]);
   __m128i y = gcm_ghash_pclmul(hpow, _mm_setzero_si128(), aad, aad_len);
@@ -232,31 +254,29 @@ KAGI_GCM_AESNI_TARGET inline void gcm_seal_aesni(const std::uint8_t* rk, const s
   if (len >= 128) {
     // The first 8 blocks: AES only; their GHASH runs with the next 8.
     __m128i b[8];
-    #pragma GCC unroll 16
-    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k.k[0]);
-    #pragma GCC unroll 16
+    gcm_ctr_blocks8(ctr, gcm_ctr_fast(iv, 0, 8), k.k[0], b);
+#pragma GCC unroll 16
     for (int r = 1; r < Rounds; ++r)
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (int j = 0; j < 8; ++j) b[j] = _mm_aesenc_si128(b[j], k.k[r]);
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int j = 0; j < 8; ++j)
       gcm_store(out + 16 * j, _mm_xor_si128(_mm_aesenclast_si128(b[j], k.k[Rounds]), gcm_load(in + 16 * j)));
     ctr = _mm_add_epi32(ctr, _mm_set_epi32(0, 0, 0, 8));
     done = 128;
     for (; len - done >= 128; done += 128) {
       const std::uint8_t* prev = out + done - 128;
-      #pragma GCC unroll 16
-      for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k.k[0]);
+      gcm_ctr_blocks8(ctr, gcm_ctr_fast(iv, done / 16, 8), k.k[0], b);
       gcm_acc128 a;
       gcm_mul_first(a, _mm_xor_si128(y, gcm_bswap128(gcm_load(prev))), gcm_hpow(hpow, 8));
       // Rounds 1..7 each carry one more GHASH product; the rest run alone.
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (int r = 1; r < Rounds; ++r) {
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int j = 0; j < 8; ++j) b[j] = _mm_aesenc_si128(b[j], k.k[r]);
         if (r < 8) gcm_mul_add(a, gcm_bswap128(gcm_load(prev + 16 * r)), gcm_hpow(hpow, 8 - r));
       }
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (int j = 0; j < 8; ++j)
         gcm_store(out + done + 16 * j,
                   _mm_xor_si128(_mm_aesenclast_si128(b[j], k.k[Rounds]), gcm_load(in + done + 16 * j)));
@@ -293,13 +313,12 @@ KAGI_GCM_AESNI_TARGET inline void gcm_ctr_aesni(const std::uint8_t* rk, gcm_iv i
   std::size_t done = 0;
   for (; len - done >= 128; done += 128) {
     __m128i b[8];
-    #pragma GCC unroll 16
-    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k.k[0]);
-    #pragma GCC unroll 16
+    gcm_ctr_blocks8(ctr, gcm_ctr_fast(iv, done / 16, 8), k.k[0], b);
+#pragma GCC unroll 16
     for (int r = 1; r < Rounds; ++r)
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (int j = 0; j < 8; ++j) b[j] = _mm_aesenc_si128(b[j], k.k[r]);
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int j = 0; j < 8; ++j)
       gcm_store(out + done + 16 * j,
                 _mm_xor_si128(_mm_aesenclast_si128(b[j], k.k[Rounds]), gcm_load(in + done + 16 * j)));
@@ -339,8 +358,7 @@ KAGI_GCM_AESNI_TARGET inline void gcm_tag_keystream_aesni(const std::uint8_t* rk
   std::size_t done = 0;
   for (; len - done >= 128; done += 128) {
     __m128i b[8];
-#pragma GCC unroll 16
-    for (int j = 0; j < 8; ++j) b[j] = _mm_xor_si128(gcm_ctr_block(ctr, j + 1), k.k[0]);
+    gcm_ctr_blocks8(ctr, gcm_ctr_fast(iv, done / 16, 8), k.k[0], b);
     gcm_acc128 a;
     gcm_mul_first(a, _mm_xor_si128(y, gcm_bswap128(gcm_load(ct + done))), gcm_hpow(hpow, 8));
 #pragma GCC unroll 16
@@ -556,12 +574,29 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm512_ctr_advance(__m512i c, in
   return _mm512_add_epi32(c, _mm512_set_epi32(0, 0, 0, blocks, 0, 0, 0, blocks, 0, 0, 0, blocks, 0, 0, 0, blocks));
 }
 
+// Counter registers i = 0..NZ-1 of a batch, xor k0: one byte swap and adds on
+// the big-endian form when gcm_ctr_fast allows, else a swap per register.
+template <int NZ>
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_counters(__m512i c, bool fast, __m512i k0,
+                                                             __m512i (&b)[NZ]) noexcept {
+  if (fast) {
+    const __m512i base = gcm_bswap512(c);
+#pragma GCC unroll 4
+    for (int i = 0; i < NZ; ++i) {
+      const int d = (4 * i) << 24;
+      b[i] = _mm512_xor_si512(_mm512_add_epi32(base, _mm512_set_epi32(d, 0, 0, 0, d, 0, 0, 0, d, 0, 0, 0, d, 0, 0, 0)), k0);
+    }
+  } else {
+#pragma GCC unroll 4
+    for (int i = 0; i < NZ; ++i) b[i] = _mm512_xor_si512(gcm512_ctr(c, i), k0);
+  }
+}
+
 // Keystream for NZ registers (4*NZ blocks) from counter register c.
 template <int Rounds, int NZ>
-KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_keystream(const gcm_vaes512_keys<Rounds>& k, __m512i c,
-                                                     __m512i (&b)[NZ]) noexcept {
-#pragma GCC unroll 4
-  for (int i = 0; i < NZ; ++i) b[i] = _mm512_xor_si512(gcm512_ctr(c, i), k.k[0]);
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_keystream(const gcm_vaes512_keys<Rounds>& k, __m512i c, bool fast,
+                                                              __m512i (&b)[NZ]) noexcept {
+  gcm512_counters<NZ>(c, fast, k.k[0], b);
 #pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r)
 #pragma GCC unroll 4
@@ -574,10 +609,10 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_keystream(const gcm_vaes512_
 // `bytes` (1..256) bytes, with masked loads and stores.
 template <int Rounds, int NZ, bool Xor>
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail_n(const gcm_vaes512_keys<Rounds>& k, __m512i c,
-                                                               const std::uint8_t* in, std::uint8_t* out,
+                                                               bool fast, const std::uint8_t* in, std::uint8_t* out,
                                                                std::size_t bytes) noexcept {
   __m512i b[NZ];
-  gcm512_keystream<Rounds, NZ>(k, c, b);
+  gcm512_keystream<Rounds, NZ>(k, c, fast, b);
 #pragma GCC unroll 4
   for (int i = 0; i < NZ; ++i) {
     const std::size_t at = 64 * static_cast<std::size_t>(i), n = bytes - at < 64 ? bytes - at : 64;
@@ -590,13 +625,14 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail_n(const gcm_vaes512
 }
 template <int Rounds, bool Xor>
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail(const gcm_vaes512_keys<Rounds>& k, __m512i c,
-                                                             const std::uint8_t* in, std::uint8_t* out,
-                                                             std::size_t bytes) noexcept {
+                                                             gcm_iv iv, std::size_t done, const std::uint8_t* in,
+                                                             std::uint8_t* out, std::size_t bytes) noexcept {
+  const bool fast = gcm_ctr_fast(iv, done / 16, 16);
   switch ((bytes + 63) / 64) {
-    case 1: gcm512_ctr_tail_n<Rounds, 1, Xor>(k, c, in, out, bytes); break;
-    case 2: gcm512_ctr_tail_n<Rounds, 2, Xor>(k, c, in, out, bytes); break;
-    case 3: gcm512_ctr_tail_n<Rounds, 3, Xor>(k, c, in, out, bytes); break;
-    case 4: gcm512_ctr_tail_n<Rounds, 4, Xor>(k, c, in, out, bytes); break;
+    case 1: gcm512_ctr_tail_n<Rounds, 1, Xor>(k, c, fast, in, out, bytes); break;
+    case 2: gcm512_ctr_tail_n<Rounds, 2, Xor>(k, c, fast, in, out, bytes); break;
+    case 3: gcm512_ctr_tail_n<Rounds, 3, Xor>(k, c, fast, in, out, bytes); break;
+    case 4: gcm512_ctr_tail_n<Rounds, 4, Xor>(k, c, fast, in, out, bytes); break;
     default: break;
   }
 }
@@ -606,12 +642,11 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm512_ctr_tail(const gcm_vaes512_k
 // (with Xor), or the keystream itself.
 template <int Rounds, bool Xor>
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m128i gcm512_stitched(const gcm_vaes512_keys<Rounds>& k,
-                                                                const __m512i (&h)[4], __m512i c, __m128i y,
-                                                                const std::uint8_t* g, const std::uint8_t* in,
-                                                                std::uint8_t* out) noexcept {
+                                                                const __m512i (&h)[4], __m512i c, bool fast,
+                                                                __m128i y, const std::uint8_t* g,
+                                                                const std::uint8_t* in, std::uint8_t* out) noexcept {
   __m512i b[4];
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) b[i] = _mm512_xor_si512(gcm512_ctr(c, i), k.k[0]);
+  gcm512_counters<4>(c, fast, k.k[0], b);
   gcm_acc512 a;
   const __m512i x0 = _mm512_xor_si512(gcm_bswap512(gcm_load512(g)), _mm512_zextsi128_si512(y));
 #pragma GCC unroll 16
@@ -647,7 +682,7 @@ KAGI_GCM_VAES512_TARGET inline void gcm_seal_vaes512(const std::uint8_t* rk, con
   std::size_t done = 0;
   if (len < 256 && (aad_len + 15) / 16 + (len + 15) / 16 + 1 <= gcm_powers) {
     // Short: the keystream, then AAD, ciphertext and lengths in one GHASH group.
-    if (len > 0) gcm512_ctr_tail<Rounds, true>(k, c, in, out, len);
+    if (len > 0) gcm512_ctr_tail<Rounds, true>(k, c, iv, 0, in, out, len);
     y = gcm512_final(hpow, y, aad, aad_len, out, len, lengths);
     gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
     return;
@@ -656,21 +691,22 @@ KAGI_GCM_VAES512_TARGET inline void gcm_seal_vaes512(const std::uint8_t* rk, con
   if (len >= 256) {
     const __m512i h[4] = {gcm_load512(hpow), gcm_load512(hpow + 8), gcm_load512(hpow + 16), gcm_load512(hpow + 24)};
     __m512i b[4];
-    gcm512_keystream<Rounds, 4>(k, c, b);
+    gcm512_keystream<Rounds, 4>(k, c, gcm_ctr_fast(iv, 0, 16), b);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) gcm_store512(out + 64 * i, _mm512_xor_si512(b[i], gcm_load512(in + 64 * i)));
     c = gcm512_ctr_advance(c, 16);
     for (done = 256; len - done >= 256; done += 256) {
-      y = gcm512_stitched<Rounds, true>(k, h, c, y, out + done - 256, in + done, out + done);
+      y = gcm512_stitched<Rounds, true>(k, h, c, gcm_ctr_fast(iv, done / 16, 16), y, out + done - 256, in + done,
+                                        out + done);
       c = gcm512_ctr_advance(c, 16);
     }
     // The last 16 blocks, kept for the final group when the tail leaves room.
     if (len - done > 0) {
-      gcm512_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+      gcm512_ctr_tail<Rounds, true>(k, c, iv, done, in + done, out + done, len - done);
     }
     y = gcm512_ghash(hpow, y, out + done - 256, 256);
   } else if (len > 0) {
-    gcm512_ctr_tail<Rounds, true>(k, c, in, out, len);
+    gcm512_ctr_tail<Rounds, true>(k, c, iv, 0, in, out, len);
   }
   y = gcm512_ghash_all(hpow, y, nullptr, 0, out + done, len - done, lengths);
   gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
@@ -696,14 +732,98 @@ KAGI_GCM_VAES512_TARGET inline void gcm_tag_vaes512(const std::uint8_t* rk, cons
       const __m512i h[4] = {gcm_load512(hpow), gcm_load512(hpow + 8), gcm_load512(hpow + 16),
                             gcm_load512(hpow + 24)};
       for (; len - done >= 256; done += 256) {
-        y = gcm512_stitched<Rounds, false>(k, h, c, y, ct + done, nullptr, ks + done);
+        y = gcm512_stitched<Rounds, false>(k, h, c, gcm_ctr_fast(iv, done / 16, 16), y, ct + done, nullptr,
+                                           ks + done);
         c = gcm512_ctr_advance(c, 16);
       }
     }
-    if (done < len) gcm512_ctr_tail<Rounds, false>(k, c, nullptr, ks + done, len - done);
+    if (done < len) gcm512_ctr_tail<Rounds, false>(k, c, iv, done, nullptr, ks + done, len - done);
   }
   y = gcm512_ghash_all(hpow, y, aad, aad_len, ct + done, len - done, lengths);
   gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
+}
+
+KAGI_GCM_VAES512_TARGET inline void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+
+// The first tag_len bytes of expected and tag equal? In constant time: one XOR
+// and one test over all of them; only the verdict is revealed.
+KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE bool gcm_tag_matches(__m128i expected, const std::uint8_t* tag,
+                                                           std::size_t tag_len) noexcept {
+  alignas(16) std::uint8_t t[16] = {}, m[16] = {};
+  std::memcpy(t, tag, tag_len);
+  std::memset(m, 0xff, tag_len);
+  const __m128i diff = _mm_and_si128(_mm_xor_si128(expected, _mm_load_si128(reinterpret_cast<const __m128i*>(t))),
+                                     _mm_load_si128(reinterpret_cast<const __m128i*>(m)));
+  return ct::declassify(static_cast<bool>(_mm_testz_si128(diff, diff)));
+}
+
+// Decryption in one call: the tag is computed and checked before any
+// plaintext is written; on a mismatch out is zeroed and false returned.
+//  - short messages (one GHASH group): the keystream stays in registers;
+//  - out apart from ct: the stitched pass writes keystream (never plaintext)
+//    to out, then out ^= ct, or zeros;
+//  - in place: a GHASH pass, then the CTR pass, or zeros.
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET inline bool gcm_open_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                                     const std::uint8_t* aad, std::size_t aad_len,
+                                                     const std::uint8_t* ct, std::uint8_t* out, std::size_t len,
+                                                     const std::uint8_t* tag, std::size_t tag_len) noexcept {
+  const gcm_vaes512_keys<Rounds> k(rk);
+  const __m128i j0v = gcm_load_j0(iv);
+  const __m128i ej0 = k.block(j0v);
+  const __m128i lengths = gcm_lengths(aad_len, len);
+  __m512i c = gcm512_ctr_start(j0v);
+  if (len <= 256 && (aad_len + 15) / 16 + (len + 15) / 16 + 1 <= gcm_powers) {
+    __m512i b[4];
+    gcm512_keystream<Rounds, 4>(k, c, gcm_ctr_fast(iv, 0, 16), b);
+    const __m128i y = gcm512_final(hpow, _mm_setzero_si128(), aad, aad_len, ct, len, lengths);
+    const bool ok = gcm_tag_matches(_mm_xor_si128(gcm_bswap128(y), ej0), tag, tag_len);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const std::size_t at = 64 * static_cast<std::size_t>(i);
+      if (at >= len) break;
+      const std::size_t n = len - at < 64 ? len - at : 64;
+      const __m512i v = ok ? _mm512_xor_si512(b[i], gcm_load512_partial(ct + at, n)) : _mm512_setzero_si512();
+      gcm_store512_partial(out + at, v, n);
+    }
+    return ok;
+  }
+  __m128i y = _mm_setzero_si128();
+  std::size_t done = 0;
+  const bool separate = out != ct;
+  if (separate) {
+    y = gcm512_ghash(hpow, y, aad, aad_len);
+    aad_len = 0;
+    const __m512i h[4] = {gcm_load512(hpow), gcm_load512(hpow + 8), gcm_load512(hpow + 16), gcm_load512(hpow + 24)};
+    for (; len - done >= 256; done += 256) {
+      y = gcm512_stitched<Rounds, false>(k, h, c, gcm_ctr_fast(iv, done / 16, 16), y, ct + done, nullptr,
+                                         out + done);
+      c = gcm512_ctr_advance(c, 16);
+    }
+    if (done < len) gcm512_ctr_tail<Rounds, false>(k, c, iv, done, nullptr, out + done, len - done);
+  }
+  y = gcm512_ghash_all(hpow, y, aad, aad_len, ct + done, len - done, lengths);
+  const bool ok = gcm_tag_matches(_mm_xor_si128(gcm_bswap128(y), ej0), tag, tag_len);
+  if (!ok) {
+    for (std::size_t i = 0; i < len; i += 64)
+      gcm_store512_partial(out + i, _mm512_setzero_si512(), len - i < 64 ? len - i : 64);
+    return false;
+  }
+  if (separate) {
+    gcm_xor_vaes512(out, ct, len);
+    return true;
+  }
+  c = gcm512_ctr_start(j0v);
+  for (done = 0; len - done >= 256; done += 256) {
+    __m512i b[4];
+    gcm512_keystream<Rounds, 4>(k, c, gcm_ctr_fast(iv, done / 16, 16), b);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      gcm_store512(out + done + 64 * i, _mm512_xor_si512(b[i], gcm_load512(ct + done + 64 * i)));
+    c = gcm512_ctr_advance(c, 16);
+  }
+  if (done < len) gcm512_ctr_tail<Rounds, true>(k, c, iv, done, ct + done, out + done, len - done);
+  return true;
 }
 
 template <int Rounds>
@@ -715,18 +835,21 @@ KAGI_GCM_VAES512_TARGET inline void gcm_ctr_vaes512(const std::uint8_t* rk, gcm_
   std::size_t done = 0;
   for (; len - done >= 256; done += 256) {
     __m512i b[4];
-    gcm512_keystream<Rounds, 4>(k, c, b);
+    gcm512_keystream<Rounds, 4>(k, c, gcm_ctr_fast(iv, done / 16, 16), b);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i)
       gcm_store512(out + done + 64 * i, _mm512_xor_si512(b[i], gcm_load512(in + done + 64 * i)));
     c = gcm512_ctr_advance(c, 16);
   }
-  if (done < len) gcm512_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+  if (done < len) gcm512_ctr_tail<Rounds, true>(k, c, iv, done, in + done, out + done, len - done);
 }
 
 KAGI_GCM_VAES512_TARGET inline void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in,
                                                     std::size_t len) noexcept {
-  std::size_t i = 0;
+  // On long runs the stores are lined up with 64-byte lines first (a store
+  // split across two lines costs about two).
+  std::size_t i = len >= 1024 ? (64 - (reinterpret_cast<std::uintptr_t>(out) & 63)) & 63 : 0;
+  if (i > 0) gcm_store512_partial(out, _mm512_xor_si512(gcm_load512_partial(out, i), gcm_load512_partial(in, i)), i);
   for (; i + 256 <= len; i += 256) {
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j)
@@ -908,11 +1031,26 @@ KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m256i gcm256_ctr_advance(__m256i c, in
   return _mm256_add_epi32(c, _mm256_set_epi32(0, 0, 0, blocks, 0, 0, 0, blocks));
 }
 
-template <int Rounds, int NY>
-KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_keystream(const gcm_vaes256_keys<Rounds>& k, __m256i c,
-                                                              __m256i (&b)[NY]) noexcept {
+template <int NY>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_counters(__m256i c, bool fast, __m256i k0,
+                                                             __m256i (&b)[NY]) noexcept {
+  if (fast) {
+    const __m256i base = gcm_bswap256(c);
 #pragma GCC unroll 8
-  for (int i = 0; i < NY; ++i) b[i] = _mm256_xor_si256(gcm256_ctr(c, i), k.k[0]);
+    for (int i = 0; i < NY; ++i) {
+      const int d = (2 * i) << 24;
+      b[i] = _mm256_xor_si256(_mm256_add_epi32(base, _mm256_set_epi32(d, 0, 0, 0, d, 0, 0, 0)), k0);
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int i = 0; i < NY; ++i) b[i] = _mm256_xor_si256(gcm256_ctr(c, i), k0);
+  }
+}
+
+template <int Rounds, int NY>
+KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_keystream(const gcm_vaes256_keys<Rounds>& k, __m256i c, bool fast,
+                                                              __m256i (&b)[NY]) noexcept {
+  gcm256_counters<NY>(c, fast, k.k[0], b);
 #pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r)
 #pragma GCC unroll 8
@@ -923,10 +1061,10 @@ KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_keystream(const gcm_vaes256_
 
 template <int Rounds, int NY, bool Xor>
 KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail_n(const gcm_vaes256_keys<Rounds>& k, __m256i c,
-                                                               const std::uint8_t* in, std::uint8_t* out,
+                                                               bool fast, const std::uint8_t* in, std::uint8_t* out,
                                                                std::size_t bytes) noexcept {
   __m256i b[NY];
-  gcm256_keystream<Rounds, NY>(k, c, b);
+  gcm256_keystream<Rounds, NY>(k, c, fast, b);
 #pragma GCC unroll 8
   for (int i = 0; i < NY; ++i) {
     const std::size_t at = 32 * static_cast<std::size_t>(i), n = bytes - at < 32 ? bytes - at : 32;
@@ -939,17 +1077,18 @@ KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail_n(const gcm_vaes256
 }
 template <int Rounds, bool Xor>
 KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail(const gcm_vaes256_keys<Rounds>& k, __m256i c,
-                                                             const std::uint8_t* in, std::uint8_t* out,
-                                                             std::size_t bytes) noexcept {
+                                                             gcm_iv iv, std::size_t done, const std::uint8_t* in,
+                                                             std::uint8_t* out, std::size_t bytes) noexcept {
+  const bool fast = gcm_ctr_fast(iv, done / 16, 16);
   switch ((bytes + 31) / 32) {
-    case 1: gcm256_ctr_tail_n<Rounds, 1, Xor>(k, c, in, out, bytes); break;
-    case 2: gcm256_ctr_tail_n<Rounds, 2, Xor>(k, c, in, out, bytes); break;
-    case 3: gcm256_ctr_tail_n<Rounds, 3, Xor>(k, c, in, out, bytes); break;
-    case 4: gcm256_ctr_tail_n<Rounds, 4, Xor>(k, c, in, out, bytes); break;
-    case 5: gcm256_ctr_tail_n<Rounds, 5, Xor>(k, c, in, out, bytes); break;
-    case 6: gcm256_ctr_tail_n<Rounds, 6, Xor>(k, c, in, out, bytes); break;
-    case 7: gcm256_ctr_tail_n<Rounds, 7, Xor>(k, c, in, out, bytes); break;
-    case 8: gcm256_ctr_tail_n<Rounds, 8, Xor>(k, c, in, out, bytes); break;
+    case 1: gcm256_ctr_tail_n<Rounds, 1, Xor>(k, c, fast, in, out, bytes); break;
+    case 2: gcm256_ctr_tail_n<Rounds, 2, Xor>(k, c, fast, in, out, bytes); break;
+    case 3: gcm256_ctr_tail_n<Rounds, 3, Xor>(k, c, fast, in, out, bytes); break;
+    case 4: gcm256_ctr_tail_n<Rounds, 4, Xor>(k, c, fast, in, out, bytes); break;
+    case 5: gcm256_ctr_tail_n<Rounds, 5, Xor>(k, c, fast, in, out, bytes); break;
+    case 6: gcm256_ctr_tail_n<Rounds, 6, Xor>(k, c, fast, in, out, bytes); break;
+    case 7: gcm256_ctr_tail_n<Rounds, 7, Xor>(k, c, fast, in, out, bytes); break;
+    case 8: gcm256_ctr_tail_n<Rounds, 8, Xor>(k, c, fast, in, out, bytes); break;
     default: break;
   }
 }
@@ -957,12 +1096,11 @@ KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE void gcm256_ctr_tail(const gcm_vaes256_k
 // AES of 16 counter blocks beside the GHASH of the 16 blocks at g.
 template <int Rounds, bool Xor>
 KAGI_GCM_VAES256_TARGET KAGI_GCM_INLINE __m128i gcm256_stitched(const gcm_vaes256_keys<Rounds>& k,
-                                                                const std::uint64_t* hpow, __m256i c, __m128i y,
-                                                                const std::uint8_t* g, const std::uint8_t* in,
-                                                                std::uint8_t* out) noexcept {
+                                                                const std::uint64_t* hpow, __m256i c, bool fast,
+                                                                __m128i y, const std::uint8_t* g,
+                                                                const std::uint8_t* in, std::uint8_t* out) noexcept {
   __m256i b[8];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) b[i] = _mm256_xor_si256(gcm256_ctr(c, i), k.k[0]);
+  gcm256_counters<8>(c, fast, k.k[0], b);
   gcm_acc256 a = gcm256_zero_acc();
 #pragma GCC unroll 16
   for (int r = 1; r < Rounds; ++r) {
@@ -999,7 +1137,7 @@ KAGI_GCM_VAES256_TARGET inline void gcm_seal_vaes256(const std::uint8_t* rk, con
   __m128i y = _mm_setzero_si128();
   std::size_t done = 0;
   if (len < 256 && (aad_len + 15) / 16 + (len + 15) / 16 + 1 <= gcm_powers) {
-    if (len > 0) gcm256_ctr_tail<Rounds, true>(k, c, in, out, len);
+    if (len > 0) gcm256_ctr_tail<Rounds, true>(k, c, iv, 0, in, out, len);
     y = gcm256_final(hpow, y, aad, aad_len, out, len, lengths);
     gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
     return;
@@ -1007,18 +1145,19 @@ KAGI_GCM_VAES256_TARGET inline void gcm_seal_vaes256(const std::uint8_t* rk, con
   y = gcm256_ghash(hpow, y, aad, aad_len);
   if (len >= 256) {
     __m256i b[8];
-    gcm256_keystream<Rounds, 8>(k, c, b);
+    gcm256_keystream<Rounds, 8>(k, c, gcm_ctr_fast(iv, 0, 16), b);
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) gcm_store256(out + 32 * i, _mm256_xor_si256(b[i], gcm_load256(in + 32 * i)));
     c = gcm256_ctr_advance(c, 16);
     for (done = 256; len - done >= 256; done += 256) {
-      y = gcm256_stitched<Rounds, true>(k, hpow, c, y, out + done - 256, in + done, out + done);
+      y = gcm256_stitched<Rounds, true>(k, hpow, c, gcm_ctr_fast(iv, done / 16, 16), y, out + done - 256, in + done,
+                                        out + done);
       c = gcm256_ctr_advance(c, 16);
     }
-    if (len - done > 0) gcm256_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+    if (len - done > 0) gcm256_ctr_tail<Rounds, true>(k, c, iv, done, in + done, out + done, len - done);
     y = gcm256_ghash(hpow, y, out + done - 256, 256);
   } else if (len > 0) {
-    gcm256_ctr_tail<Rounds, true>(k, c, in, out, len);
+    gcm256_ctr_tail<Rounds, true>(k, c, iv, 0, in, out, len);
   }
   y = gcm256_ghash_all(hpow, y, nullptr, 0, out + done, len - done, lengths);
   gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
@@ -1041,11 +1180,12 @@ KAGI_GCM_VAES256_TARGET inline void gcm_tag_vaes256(const std::uint8_t* rk, cons
       y = gcm256_ghash(hpow, y, aad, aad_len);
       aad_len = 0;
       for (; len - done >= 256; done += 256) {
-        y = gcm256_stitched<Rounds, false>(k, hpow, c, y, ct + done, nullptr, ks + done);
+        y = gcm256_stitched<Rounds, false>(k, hpow, c, gcm_ctr_fast(iv, done / 16, 16), y, ct + done, nullptr,
+                                           ks + done);
         c = gcm256_ctr_advance(c, 16);
       }
     }
-    if (done < len) gcm256_ctr_tail<Rounds, false>(k, c, nullptr, ks + done, len - done);
+    if (done < len) gcm256_ctr_tail<Rounds, false>(k, c, iv, done, nullptr, ks + done, len - done);
   }
   y = gcm256_ghash_all(hpow, y, aad, aad_len, ct + done, len - done, lengths);
   gcm_store(tag, _mm_xor_si128(gcm_bswap128(y), ej0));
@@ -1059,13 +1199,13 @@ KAGI_GCM_VAES256_TARGET inline void gcm_ctr_vaes256(const std::uint8_t* rk, gcm_
   std::size_t done = 0;
   for (; len - done >= 256; done += 256) {
     __m256i b[8];
-    gcm256_keystream<Rounds, 8>(k, c, b);
+    gcm256_keystream<Rounds, 8>(k, c, gcm_ctr_fast(iv, done / 16, 16), b);
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i)
       gcm_store256(out + done + 32 * i, _mm256_xor_si256(b[i], gcm_load256(in + done + 32 * i)));
     c = gcm256_ctr_advance(c, 16);
   }
-  if (done < len) gcm256_ctr_tail<Rounds, true>(k, c, in + done, out + done, len - done);
+  if (done < len) gcm256_ctr_tail<Rounds, true>(k, c, iv, done, in + done, out + done, len - done);
 }
 
 KAGI_GCM_VAES256_TARGET inline void gcm_xor_vaes256(std::uint8_t* out, const std::uint8_t* in,
