@@ -155,8 +155,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_aes_block(const std::uint8_t* 
 template <int Rounds>
 KAGI_GCM_AESNI_TARGET inline void gcm_init_aesni(const std::uint8_t* key, std::uint8_t* rk,
                                                  std::uint64_t* hpow) noexcept {
-  aes_expand_key_aesni(key, Rounds - 6, rk);
-  __m128i h = gcm_bswap128(gcm_aes_block<Rounds>(rk, _mm_setzero_si128()));
+  __m128i h = gcm_bswap128(aes_expand_key_aesni(key, Rounds - 6, rk));
   // Twist: h << 1, folding in 0xc2..01 when the top bit falls out.
   const __m128i carry = _mm_shuffle_epi32(_mm_srai_epi32(h, 31), 0xff);  // all ones if bit 127 was set
   const __m128i poly = _mm_set_epi64x(static_cast<long long>(0xc200000000000000ull), 1);
