@@ -429,9 +429,20 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE bool gcm_window_in_page(const void* p, s
   return (reinterpret_cast<std::uintptr_t>(p) & 4095) <= 4096 - window;
 }
 // Bytes [0, n) of p, zeros above (n <= 64); nothing past p + n is touched.
+// The access uses the narrowest of 16, 32 or 64 bytes that holds n: a
+// masked access still counts as touching its whole window for store
+// forwarding, so a wide window over a small buffer would stall on
+// neighbouring data that the caller has just written, or make the caller's
+// next reads of it wait.
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_load512_partial(const std::uint8_t* p, std::size_t n) noexcept {
   if (n >= 64) return _mm512_loadu_si512(p);
-  if (gcm_window_in_page(p, 64)) return _mm512_maskz_loadu_epi8(gcm_mask64(n), p);
+  const std::size_t window = n <= 16 ? 16 : n <= 32 ? 32 : 64;
+  if (gcm_window_in_page(p, window)) {
+    const __mmask64 m = gcm_mask64(n);
+    if (window == 16) return _mm512_zextsi128_si512(_mm_maskz_loadu_epi8(static_cast<__mmask16>(m), p));
+    if (window == 32) return _mm512_zextsi256_si512(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(m), p));
+    return _mm512_maskz_loadu_epi8(m, p);
+  }
   alignas(64) std::uint8_t b[64] = {};
   std::memcpy(b, p, n);
   const __m512i v = _mm512_load_si512(b);
@@ -441,15 +452,26 @@ KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_load512_partial(const std::u
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE void gcm_store512_partial(std::uint8_t* p, __m512i v, std::size_t n) noexcept {
   if (n >= 64) {
     _mm512_storeu_si512(p, v);
-  } else if (gcm_window_in_page(p, 64)) {
-    _mm512_mask_storeu_epi8(p, gcm_mask64(n), v);
-  } else {
-    alignas(64) std::uint8_t b[64];
-    _mm512_store_si512(b, v);
-    std::memcpy(p, b, n);
-    secure_wipe(std::span(b));
+    return;
   }
+  const std::size_t window = n <= 16 ? 16 : n <= 32 ? 32 : 64;
+  if (gcm_window_in_page(p, window)) {
+    const __mmask64 m = gcm_mask64(n);
+    if (window == 16) {
+      _mm_mask_storeu_epi8(p, static_cast<__mmask16>(m), _mm512_castsi512_si128(v));
+    } else if (window == 32) {
+      _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(m), _mm512_castsi512_si256(v));
+    } else {
+      _mm512_mask_storeu_epi8(p, m, v);
+    }
+    return;
+  }
+  alignas(64) std::uint8_t b[64];
+  _mm512_store_si512(b, v);
+  std::memcpy(p, b, n);
+  secure_wipe(std::span(b));
 }
+
 // The powers H'^(n-4i) .. H'^(n-4i-3) for the four blocks of register i of a
 // group of n blocks (zero past H'^1).
 KAGI_GCM_VAES512_TARGET KAGI_GCM_INLINE __m512i gcm_hpow512(const std::uint64_t* hpow, std::size_t n, std::size_t i) noexcept {
