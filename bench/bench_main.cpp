@@ -34,7 +34,10 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       std::string name = r.run_name.str();
       auto& slot = times_[name];
       // A median replaces single runs; without repetitions the single run stands.
-      if (aggregate || !slot.from_median) slot = {r.GetAdjustedRealTime(), aggregate};
+      if (aggregate || !slot.from_median) {
+        const auto bps = r.counters.find("bytes_per_second");
+        slot = {r.GetAdjustedRealTime(), aggregate, bps == r.counters.end() ? 0.0 : double(bps->second)};
+      }
     }
   }
 
@@ -57,17 +60,23 @@ class ratio_reporter : public benchmark::ConsoleReporter {
           std::printf("\n%-44s %-18s %12s %12s %8s\n", "operation", "kagi path", "kagi", "openssl", "ratio");
           header = true;
         }
-        std::printf("%-44s %-18s %12.1f %12.1f %7.2fx%s\n", (op + rest).c_str(), impl.c_str(), mine.time,
-                    ossl.time, ossl.time / mine.time, mine.from_median && ossl.from_median ? " (median)" : "");
+        std::printf("%-44s %-18s %12.1f %12.1f %7.2fx", (op + rest).c_str(), impl.c_str(), mine.time, ossl.time,
+                    ossl.time / mine.time);
+        if (mine.bytes_per_second > 0 && ossl.bytes_per_second > 0)
+          std::printf("  %6.2f vs %6.2f GB/s", mine.bytes_per_second / 1e9, ossl.bytes_per_second / 1e9);
+        std::printf("%s\n", mine.from_median && ossl.from_median ? " (median)" : "");
       }
     }
-    if (header) std::printf("(times in the benchmarks' own units; ratio = openssl time / kagi time, above 1: kagi faster)\n");
+    if (header)
+      std::printf("(times in the benchmarks' own units; ratio = openssl time / kagi time, above 1: kagi faster;\n"
+                  " throughput in 10^9 bytes per second where the benchmark counts bytes)\n");
   }
 
  private:
   struct entry {
     double time = 0;
     bool from_median = false;
+    double bytes_per_second = 0;  // when the benchmark counts bytes
   };
   std::map<std::string, entry> times_;
   bool quiet_;

@@ -4,6 +4,7 @@
 //   PRF("master secret")        -> master secret
 //   PRF("key expansion")        -> key block -> write keys and implicit IVs
 //   PRF("client/server finished") -> verify_data of the Finished messages
+//   AES-128-GCM with the write key and IV -> protected records (RFC 5288)
 //
 // The key exchange here is TLS_RSA_WITH_AES_128_GCM_SHA256's: the client
 // encrypts a fresh pre-master secret to the server's RSA key, the server
@@ -98,9 +99,44 @@ int main() {
   const auto server_vd = tls12::verify_data(master, tls12::server_finished_label, server_hash);
   show("server verify_data", server_vd, "PRF(master, \"server finished\", SHA-256(transcript + client Finished))");
 
+  // 6. Records: the client seals with client_write_key and client_write_iv; the
+  //    server opens with the keys it derived on its own side. The nonce is the
+  //    implicit IV followed by an 8-byte explicit part sent in the record (here
+  //    the sequence number); the additional data binds the sequence number, type,
+  //    version and length. (In a real session the first protected record is the
+  //    Finished message; this one is application data with sequence number 0.)
+  tls12::aes128_gcm_record client_writer(keys.client_write_key, keys.client_write_iv);
+  tls12::aes128_gcm_record server_reader(server_keys.client_write_key, server_keys.client_write_iv);
+  const std::string request = "GET / HTTP/1.1\r\nHost: kagi.example\r\n\r\n";
+  std::vector<std::uint8_t> record(request.size() + client_writer.overhead);
+  const auto sealed = client_writer.seal(tls12::content_type::application_data, kagi::as_bytes(request), record);
+  if (!sealed) {
+    std::fprintf(stderr, "seal failed: %.*s\n", static_cast<int>(sealed.message().size()), sealed.message().data());
+    return 1;
+  }
+  std::printf("\n");
+  show("record (client)", record,
+       "17 0303 length || explicit nonce (seq 0) || AES-128-GCM(client_write_key) ciphertext || 16-byte tag");
+
+  std::vector<std::uint8_t> received(record.size());
+  const auto opened = server_reader.open(record, received);
+  if (!opened) {
+    std::fprintf(stderr, "open failed: %.*s\n", static_cast<int>(opened.message().size()), opened.message().data());
+    return 1;
+  }
+  const std::string text(opened->plaintext.begin(), opened->plaintext.end());
+  std::printf("%-22s %s\n", "opened by the server", text == request ? "the client's request, byte for byte" : "MISMATCH");
+
+  // A single flipped bit anywhere in the record is refused.
+  record[record.size() / 2] ^= 0x01;
+  tls12::aes128_gcm_record second_reader(server_keys.client_write_key, server_keys.client_write_iv);
+  const auto tampered = second_reader.open(record, received);
+  std::printf("%-22s %.*s\n", "tampered record", static_cast<int>(tampered.message().size()), tampered.message().data());
+  if (tampered || text != request) return 1;
+
   std::printf("\nClient and server derived the same master secret and session keys.\n");
-  std::printf("SHA-256 ran on the %s path, RSA arithmetic on the %s path.\n", kagi::sha256::implementation(),
-              server_key->implementation());
+  std::printf("SHA-256 ran on the %s path, RSA arithmetic on the %s path, AES-GCM on the %s path.\n",
+              kagi::sha256::implementation(), server_key->implementation(), kagi::aes128_gcm::implementation());
   kagi::secure_wipe(pre_master);
   return 0;
 }

@@ -334,7 +334,10 @@ TEST_CASE("GCM paths agree with each other and with OpenSSL: every length 0..110
   for (std::size_t len = 0; len <= 1100; ++len) one(key_sizes[len % 3], 12, (len * 37) % 301, len);
   for (std::size_t aad = 0; aad <= 300; ++aad) one(key_sizes[aad % 3], 12, aad, (aad * 53) % 700);
   for (std::size_t nonce = 1; nonce <= 80; ++nonce) one(key_sizes[nonce % 3], nonce, nonce % 40, nonce * 13);
-  for (std::size_t len : {4096u, 16384u, 16397u, 65536u + 77u}) one(16, 12, 13, len);
+  // Around the first wrap of the counter's low byte (block 254 of a 12-byte
+  // nonce), where the kernels switch between their two ways of making counters.
+  for (std::size_t len = 3700; len <= 4500; len += 37) one(key_sizes[len % 3], 12, len % 40, len);
+  for (std::size_t len : {16384u, 16397u, 65536u + 77u}) one(16, 12, 13, len);
 }
 
 TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
@@ -351,15 +354,15 @@ TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
         INFO("counter " << start << " length " << len);
         const sealed want = ref_seal_j0<128>(key, j0, aad, pt);
         sealed got{bytes(len), bytes(16)};
-        kagi::detail::gcm_seal(g.key_state(), j0.data(), aad.data(), aad.size(), pt.data(), got.ct.data(), len,
+        kagi::detail::gcm_seal(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), pt.data(), got.ct.data(), len,
                                got.tag.data());
         CHECK(got.ct == want.ct);
         CHECK(got.tag == want.tag);
         block tag{};
-        kagi::detail::gcm_tag(g.key_state(), j0.data(), aad.data(), aad.size(), want.ct.data(), len, tag.data());
+        (void)kagi::detail::gcm_tag(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), want.ct.data(), len, tag.data());
         CHECK(bytes(tag.begin(), tag.end()) == want.tag);
         bytes back(len);
-        kagi::detail::gcm_ctr(g.key_state(), j0.data(), want.ct.data(), back.data(), len);
+        kagi::detail::gcm_ctr(g.key_state(), {j0.data(), false}, want.ct.data(), back.data(), len);
         CHECK(back == pt);
       }
     }

@@ -27,7 +27,9 @@ void on_every_aes_path(Body body) {
 inline const std::initializer_list<path> gcm_paths = {
     portable_path,
 #if KAGI_X86
-    {"aesni-pclmul", kagi::detail::gcm_aesni_needs, 0},
+    {"aesni-pclmul", kagi::detail::gcm_aesni_needs, kagi::cpu::vaes | kagi::cpu::vpclmul},
+    {"vaes-avx2", kagi::detail::gcm_vaes_avx2_needs, kagi::cpu::avx512_all},
+    {"vaes-avx512", kagi::detail::gcm_vaes_avx512_needs, 0},
 #endif
 };
 

@@ -302,7 +302,7 @@ constexpr void aes_expand_key_portable(const std::uint8_t* key, int nk, std::uin
 // Defined in aes_x86.hpp (included at the end of this header).
 inline constexpr std::uint32_t aesni_needs = cpu::aesni | cpu::ssse3 | cpu::sse41;
 KAGI_TARGET("aes,sse4.1,ssse3")
-void aes_expand_key_aesni(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept;
+__m128i aes_expand_key_aesni(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept;
 template <int Rounds>
 KAGI_TARGET("aes,sse4.1,ssse3")
 void aes_ecb_encrypt_aesni(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out,
@@ -333,7 +333,7 @@ struct aes_key_schedule {
     }
 #if KAGI_X86
     if (cpu::has(aesni_needs)) {
-      aes_expand_key_aesni(key, params::nk, rk.data());
+      (void)aes_expand_key_aesni(key, params::nk, rk.data());
       return;
     }
 #endif

@@ -36,45 +36,60 @@ KAGI_AESNI_TARGET inline std::uint32_t aesni_sub_word(std::uint32_t w) noexcept 
       _mm_cvtsi128_si32(_mm_aesenclast_si128(_mm_set1_epi32(static_cast<int>(w)), _mm_setzero_si128())));
 }
 
-KAGI_AESNI_TARGET inline void aes_expand_key_aesni(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept {
+// Expands the key into rk and returns E(K, 0^128), which AES-GCM needs as its
+// hash key: the zero block runs through each round key as soon as it exists,
+// so it costs almost nothing beside the expansion's own dependency chain.
+KAGI_AESNI_TARGET inline __m128i aes_expand_key_aesni(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept {
   auto store = [rk](int i, __m128i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(rk + 16 * i), v); };
   if (nk == 4) {
     __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key));
     store(0, k);
+    __m128i z = k;  // 0 ^ round key 0
     int rcon = 1;
+#pragma GCC unroll 10
     for (int i = 1; i <= 10; ++i) {
       k = _mm_xor_si128(aesni_prefix_xor(k), aesni_rot_sub_word3(k, rcon));
       store(i, k);
+      z = i < 10 ? _mm_aesenc_si128(z, k) : _mm_aesenclast_si128(z, k);
       rcon = (rcon << 1) ^ (0x11b & -(rcon >> 7));
     }
-  } else if (nk == 8) {
+    return z;
+  }
+  if (nk == 8) {
     __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key));
     __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + 16));
     store(0, a);
     store(1, b);
+    __m128i z = _mm_aesenc_si128(a, b);
     int rcon = 1;
+#pragma GCC unroll 7
     for (int i = 2; i <= 14; i += 2) {
       a = _mm_xor_si128(aesni_prefix_xor(a), aesni_rot_sub_word3(b, rcon));
       store(i, a);
       rcon <<= 1;
-      if (i == 14) break;
+      if (i == 14) return _mm_aesenclast_si128(z, a);
+      z = _mm_aesenc_si128(z, a);
       b = _mm_xor_si128(aesni_prefix_xor(b), aesni_sub_word3(a));
       store(i + 1, b);
+      z = _mm_aesenc_si128(z, b);
     }
-  } else {
-    // AES-192: six-word groups do not line up with 16-byte round keys; run the
-    // FIPS 197 word loop with SubWord from aesenclast.
-    for (int i = 0; i < 24; ++i) rk[i] = key[i];
-    std::uint32_t rcon = 1;
-    for (int i = 6; i < 52; ++i) {
-      std::uint32_t t = load_le32(rk + 4 * (i - 1));
-      if (i % 6 == 0) {
-        t = aesni_sub_word((t >> 8) | (t << 24)) ^ rcon;
-        rcon <<= 1;
-      }
-      store_le32(rk + 4 * i, load_le32(rk + 4 * (i - 6)) ^ t);
-    }
+    return z;  // not reached
   }
+  // AES-192: six-word groups do not line up with 16-byte round keys; run the
+  // FIPS 197 word loop with SubWord from aesenclast.
+  for (int i = 0; i < 24; ++i) rk[i] = key[i];
+  std::uint32_t rcon = 1;
+  for (int i = 6; i < 52; ++i) {
+    std::uint32_t t = load_le32(rk + 4 * (i - 1));
+    if (i % 6 == 0) {
+      t = aesni_sub_word((t >> 8) | (t << 24)) ^ rcon;
+      rcon <<= 1;
+    }
+    store_le32(rk + 4 * i, load_le32(rk + 4 * (i - 6)) ^ t);
+  }
+  __m128i z = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk));
+  for (int r = 1; r < 12; ++r) z = _mm_aesenc_si128(z, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk + 16 * r)));
+  return _mm_aesenclast_si128(z, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk + 16 * 12)));
 }
 
 template <int Rounds>

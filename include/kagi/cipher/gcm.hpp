@@ -144,8 +144,9 @@ struct gcm_key {
   static constexpr int rounds = aes_params<KeyBits>::rounds;
   aes_key_schedule<KeyBits> aes;
   // H'^16 .. H'^1: power k at index 2*(16 - k) (low 64 bits) and 2*(16 - k) + 1
-  // (high 64 bits), i.e. as the kernels' 128-bit registers in memory.
-  alignas(64) std::array<std::uint64_t, 2 * gcm_powers> hpow{};
+  // (high 64 bits), i.e. as the kernels' 128-bit registers in memory; then
+  // four zero blocks, so a kernel may load four powers from any start.
+  alignas(64) std::array<std::uint64_t, 2 * (gcm_powers + 4)> hpow{};
 
   [[nodiscard]] constexpr gf128 power(std::size_t k) const noexcept {
     return {hpow[2 * (gcm_powers - k) + 1], hpow[2 * (gcm_powers - k)]};
@@ -170,6 +171,24 @@ constexpr void gcm_init_powers_portable(gcm_key<KeyBits>& k, const std::uint8_t*
   for (std::size_t i = 2; i <= gcm_powers; ++i) {
     p = gf128_mul(p, h1);
     k.set_power(i, p);
+  }
+}
+
+// The start of a message's counter: either the 12-byte nonce itself (J0 is
+// nonce || 0^31 || 1, built by whoever runs the message) or a 16-byte J0
+// computed from a nonce of another length.
+struct gcm_iv {
+  const std::uint8_t* p;
+  bool nonce12;
+};
+
+constexpr void gcm_iv_to_j0(gcm_iv iv, std::uint8_t* j0) noexcept {
+  if (iv.nonce12) {
+    for (int i = 0; i < 12; ++i) j0[i] = iv.p[i];
+    j0[12] = j0[13] = j0[14] = 0;
+    j0[15] = 1;
+  } else {
+    for (int i = 0; i < 16; ++i) j0[i] = iv.p[i];
   }
 }
 
@@ -252,13 +271,14 @@ constexpr void gcm_ghash_lengths(gf128 h1, gf128& y, std::uint64_t aad_len, std:
 }
 
 template <int Rounds, std::size_t KeyBits>
-constexpr void gcm_seal_portable(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
+constexpr void gcm_seal_portable(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
                                  std::size_t aad_len, const std::uint8_t* in, std::uint8_t* out, std::size_t len,
                                  std::uint8_t* tag) noexcept {
   const gf128 h1 = k.power(1);
   gf128 y{};
   gcm_ghash_portable(h1, y, aad, aad_len);
-  std::uint8_t ej0[16] = {};
+  std::uint8_t j0[16] = {}, ej0[16] = {};
+  gcm_iv_to_j0(iv, j0);
   gcm_ctr_portable<Rounds> ctr(k.aes.rk.data(), j0, ej0);
   // Chunks line up with 16-byte blocks: GHASH each chunk of ciphertext as it is made.
   for (std::size_t done = 0; done < len;) {
@@ -275,7 +295,7 @@ constexpr void gcm_seal_portable(const gcm_key<KeyBits>& k, const std::uint8_t* 
 
 // The tag a ciphertext should carry (nothing is decrypted).
 template <int Rounds, std::size_t KeyBits>
-constexpr void gcm_tag_portable(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
+constexpr void gcm_tag_portable(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
                                 std::size_t aad_len, const std::uint8_t* ct, std::size_t len,
                                 std::uint8_t* tag) noexcept {
   const gf128 h1 = k.power(1);
@@ -285,7 +305,8 @@ constexpr void gcm_tag_portable(const gcm_key<KeyBits>& k, const std::uint8_t* j
   gcm_ghash_lengths(h1, y, aad_len, len);
   std::array<std::uint64_t, 8 * (Rounds + 1)> sk{};
   aes_bs_expand_round_keys(k.aes.rk.data(), Rounds, sk.data());
-  std::uint8_t ej0[16] = {};
+  std::uint8_t j0[16] = {}, ej0[16] = {};
+  gcm_iv_to_j0(iv, j0);
   aes_bs_blocks<false>(Rounds, sk.data(), j0, ej0, 1);
   gf128_store(tag, y);
   for (int i = 0; i < 16; ++i) tag[i] ^= ej0[i];
@@ -294,8 +315,10 @@ constexpr void gcm_tag_portable(const gcm_key<KeyBits>& k, const std::uint8_t* j
 }
 
 template <int Rounds, std::size_t KeyBits>
-constexpr void gcm_ctr_only_portable(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* in,
+constexpr void gcm_ctr_only_portable(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* in,
                                      std::uint8_t* out, std::size_t len) noexcept {
+  std::uint8_t j0[16] = {};
+  gcm_iv_to_j0(iv, j0);
   gcm_ctr_portable<Rounds> ctr(k.aes.rk.data(), j0, nullptr);
   ctr.xor_stream(in, out, len);
 }
@@ -306,32 +329,80 @@ constexpr void gcm_ctr_only_portable(const gcm_key<KeyBits>& k, const std::uint8
 enum class gcm_path { portable, aesni_pclmul, vaes_avx2, vaes_avx512 };
 
 #if KAGI_X86
-// Defined in gcm_x86.hpp (included at the end of this header).
+// The kernels, defined in gcm_x86.hpp (included at the end of this header).
 inline constexpr std::uint32_t gcm_aesni_needs = cpu::aesni | cpu::pclmul | cpu::ssse3 | cpu::sse41;
+inline constexpr std::uint32_t gcm_vaes_avx2_needs = gcm_aesni_needs | cpu::avx | cpu::avx2 | cpu::vaes | cpu::vpclmul;
+inline constexpr std::uint32_t gcm_vaes_avx512_needs =
+    gcm_vaes_avx2_needs | cpu::avx512f | cpu::avx512bw | cpu::avx512vl;
+
 #define KAGI_GCM_AESNI_TARGET KAGI_TARGET("aes,pclmul,sse4.1,ssse3")
+#define KAGI_GCM_VAES512_TARGET \
+  KAGI_TARGET("avx512f,avx512bw,avx512vl,vaes,vpclmulqdq,avx2,avx,aes,pclmul,sse4.1,ssse3")
 template <int Rounds>
 KAGI_GCM_AESNI_TARGET void gcm_init_aesni(const std::uint8_t* key, std::uint8_t* rk, std::uint64_t* hpow) noexcept;
 KAGI_GCM_AESNI_TARGET void gcm_j0_pclmul(const std::uint64_t* hpow, const std::uint8_t* nonce, std::size_t len,
                                          std::uint8_t* j0) noexcept;
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET void gcm_seal_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, const std::uint8_t* j0,
+KAGI_GCM_AESNI_TARGET void gcm_seal_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
                                           const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* in,
                                           std::uint8_t* out, std::size_t len, std::uint8_t* tag) noexcept;
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET void gcm_tag_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, const std::uint8_t* j0,
+KAGI_GCM_AESNI_TARGET void gcm_tag_aesni(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
                                          const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
                                          std::size_t len, std::uint8_t* tag) noexcept;
 template <int Rounds>
-KAGI_GCM_AESNI_TARGET void gcm_ctr_aesni(const std::uint8_t* rk, const std::uint8_t* j0, const std::uint8_t* in,
+KAGI_GCM_AESNI_TARGET void gcm_tag_keystream_aesni(const std::uint8_t* rk, const std::uint64_t* hpow,
+                                                   gcm_iv iv, const std::uint8_t* aad,
+                                                   std::size_t aad_len, const std::uint8_t* ct, std::uint8_t* ks,
+                                                   std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_AESNI_TARGET void gcm_ctr_aesni(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
                                          std::uint8_t* out, std::size_t len) noexcept;
+KAGI_GCM_AESNI_TARGET void gcm_xor_sse(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET void gcm_seal_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow,
+                                              gcm_iv iv, const std::uint8_t* aad, std::size_t aad_len,
+                                              const std::uint8_t* in, std::uint8_t* out, std::size_t len,
+                                              std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET void gcm_tag_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                             const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
+                                             std::uint8_t* ks, std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET void gcm_ctr_vaes512(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
+                                             std::uint8_t* out, std::size_t len) noexcept;
+KAGI_GCM_VAES512_TARGET void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES512_TARGET bool gcm_open_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                              const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
+                                              std::uint8_t* out, std::size_t len, const std::uint8_t* tag,
+                                              std::size_t tag_len) noexcept;
+#define KAGI_GCM_VAES256_TARGET KAGI_TARGET("vaes,vpclmulqdq,avx2,avx,aes,pclmul,sse4.1,ssse3")
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET void gcm_seal_vaes256(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                              const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* in,
+                                              std::uint8_t* out, std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET void gcm_tag_vaes256(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
+                                             const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
+                                             std::uint8_t* ks, std::size_t len, std::uint8_t* tag) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET void gcm_ctr_vaes256(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
+                                             std::uint8_t* out, std::size_t len) noexcept;
+KAGI_GCM_VAES256_TARGET void gcm_xor_vaes256(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+#undef KAGI_GCM_VAES256_TARGET
 #undef KAGI_GCM_AESNI_TARGET
+#undef KAGI_GCM_VAES512_TARGET
 #endif
 
-// The kernel the dispatcher picks now (never the portable path's twin at
-// compile time: callers test std::is_constant_evaluated() first).
+// The kernel the dispatcher picks now (callers take the portable path at
+// compile time before asking).
 [[nodiscard]] inline gcm_path gcm_current_path() noexcept {
 #if KAGI_X86
-  if (cpu::has(gcm_aesni_needs)) return gcm_path::aesni_pclmul;
+  const std::uint32_t f = cpu::features();
+  if ((f & gcm_vaes_avx512_needs) == gcm_vaes_avx512_needs) return gcm_path::vaes_avx512;
+  if ((f & gcm_vaes_avx2_needs) == gcm_vaes_avx2_needs) return gcm_path::vaes_avx2;
+  if ((f & gcm_aesni_needs) == gcm_aesni_needs) return gcm_path::aesni_pclmul;
 #endif
   return gcm_path::portable;
 }
@@ -346,7 +417,7 @@ KAGI_GCM_AESNI_TARGET void gcm_ctr_aesni(const std::uint8_t* rk, const std::uint
   return "portable";
 }
 
-// Expands the key and computes H'^1..H'^16.
+// Expands the key and computes H'^1..H'^16 (the same bytes on every path).
 template <std::size_t KeyBits>
 constexpr void gcm_set_key(gcm_key<KeyBits>& k, const std::uint8_t* key) noexcept {
   constexpr int rounds = aes_params<KeyBits>::rounds;
@@ -370,60 +441,141 @@ constexpr void gcm_set_key(gcm_key<KeyBits>& k, const std::uint8_t* key) noexcep
 
 // out = CTR(in) from J0 + 1; tag = E(K, J0) ^ GHASH(aad, out, lengths): all 16 bytes.
 template <std::size_t KeyBits>
-constexpr void gcm_seal(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
+constexpr void gcm_seal(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
                         std::size_t aad_len, const std::uint8_t* in, std::uint8_t* out, std::size_t len,
                         std::uint8_t* tag) noexcept {
   constexpr int rounds = aes_params<KeyBits>::rounds;
   if (!std::is_constant_evaluated()) {
     switch (gcm_current_path()) {
 #if KAGI_X86
+      case gcm_path::vaes_avx512:
+        gcm_seal_vaes512<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, in, out, len, tag);
+        return;
+      case gcm_path::vaes_avx2:
+        gcm_seal_vaes256<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, in, out, len, tag);
+        return;
       case gcm_path::aesni_pclmul:
-        gcm_seal_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), j0, aad, aad_len, in, out, len, tag);
+        gcm_seal_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, in, out, len, tag);
         return;
 #endif
       default:
         break;
     }
   }
-  gcm_seal_portable<rounds>(k, j0, aad, aad_len, in, out, len, tag);
+  gcm_seal_portable<rounds>(k, iv, aad, aad_len, in, out, len, tag);
 }
 
-// The full tag a ciphertext should carry; writes nothing else.
+// The full tag a ciphertext should carry. With ks (disjoint from ct), the
+// keystream for ct is also written there, in the same pass where a kernel can
+// (returns true), so that decryption needs only out = ks ^ ct afterwards;
+// false means ks was not touched.
 template <std::size_t KeyBits>
-constexpr void gcm_tag(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* aad,
-                       std::size_t aad_len, const std::uint8_t* ct, std::size_t len, std::uint8_t* tag) noexcept {
+constexpr bool gcm_tag(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
+                       std::size_t aad_len, const std::uint8_t* ct, std::size_t len, std::uint8_t* tag,
+                       std::uint8_t* ks = nullptr) noexcept {
   constexpr int rounds = aes_params<KeyBits>::rounds;
   if (!std::is_constant_evaluated()) {
     switch (gcm_current_path()) {
 #if KAGI_X86
+      case gcm_path::vaes_avx512:
+        gcm_tag_vaes512<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, ks, len, tag);
+        return ks != nullptr;
+      case gcm_path::vaes_avx2:
+        gcm_tag_vaes256<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, ks, len, tag);
+        return ks != nullptr;
       case gcm_path::aesni_pclmul:
-        gcm_tag_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), j0, aad, aad_len, ct, len, tag);
-        return;
+        if (ks != nullptr) {
+          gcm_tag_keystream_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, ks, len, tag);
+          return true;
+        }
+        gcm_tag_aesni<rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, len, tag);
+        return false;
 #endif
       default:
         break;
     }
   }
-  gcm_tag_portable<rounds>(k, j0, aad, aad_len, ct, len, tag);
+  gcm_tag_portable<rounds>(k, iv, aad, aad_len, ct, len, tag);
+  return false;
 }
 
 // out = CTR(in) from J0 + 1 (the decryption after a good tag).
 template <std::size_t KeyBits>
-constexpr void gcm_ctr(const gcm_key<KeyBits>& k, const std::uint8_t* j0, const std::uint8_t* in, std::uint8_t* out,
+constexpr void gcm_ctr(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* in, std::uint8_t* out,
                        std::size_t len) noexcept {
   constexpr int rounds = aes_params<KeyBits>::rounds;
   if (!std::is_constant_evaluated()) {
     switch (gcm_current_path()) {
 #if KAGI_X86
+      case gcm_path::vaes_avx512:
+        gcm_ctr_vaes512<rounds>(k.aes.rk.data(), iv, in, out, len);
+        return;
+      case gcm_path::vaes_avx2:
+        gcm_ctr_vaes256<rounds>(k.aes.rk.data(), iv, in, out, len);
+        return;
       case gcm_path::aesni_pclmul:
-        gcm_ctr_aesni<rounds>(k.aes.rk.data(), j0, in, out, len);
+        gcm_ctr_aesni<rounds>(k.aes.rk.data(), iv, in, out, len);
         return;
 #endif
       default:
         break;
     }
   }
-  gcm_ctr_only_portable<rounds>(k, j0, in, out, len);
+  gcm_ctr_only_portable<rounds>(k, iv, in, out, len);
+}
+
+// out ^= in.
+constexpr void gcm_xor(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept {
+  if (!std::is_constant_evaluated()) {
+    switch (gcm_current_path()) {
+#if KAGI_X86
+      case gcm_path::vaes_avx512:
+        gcm_xor_vaes512(out, in, len);
+        return;
+      case gcm_path::vaes_avx2:
+        gcm_xor_vaes256(out, in, len);
+        return;
+      case gcm_path::aesni_pclmul:
+        gcm_xor_sse(out, in, len);
+        return;
+#endif
+      default:
+        break;
+    }
+  }
+  for (std::size_t i = 0; i < len; ++i) out[i] ^= in[i];
+}
+
+// Decryption: computes the tag of ct, compares its first tag_len bytes with
+// tag in constant time, and only then writes the plaintext to out (out == ct
+// or disjoint from it). On a mismatch out is zeroed and false returned.
+// When out is not ct, the checking pass may leave keystream (never plaintext)
+// in out, which is then either turned into plaintext or zeroed.
+template <std::size_t KeyBits>
+constexpr bool gcm_open(const gcm_key<KeyBits>& k, gcm_iv iv, const std::uint8_t* aad,
+                        std::size_t aad_len, const std::uint8_t* ct, std::uint8_t* out, std::size_t len,
+                        const std::uint8_t* tag, std::size_t tag_len) noexcept {
+  if (!std::is_constant_evaluated()) {
+#if KAGI_X86
+    if (gcm_current_path() == gcm_path::vaes_avx512)
+      return gcm_open_vaes512<aes_params<KeyBits>::rounds>(k.aes.rk.data(), k.hpow.data(), iv, aad, aad_len, ct, out,
+                                                           len, tag, tag_len);
+#endif
+  }
+  std::array<std::uint8_t, 16> expected{};
+  const bool have_keystream = gcm_tag(k, iv, aad, aad_len, ct, len, expected.data(), out != ct ? out : nullptr);
+  const bool ok = ct_equal(bytes_view(expected).first(tag_len), bytes_view(tag, tag_len));
+  secure_wipe(expected);
+  if (!ok) {
+    for (std::size_t i = 0; i < len; ++i) out[i] = 0;
+    return false;
+  }
+  if (have_keystream) {
+    gcm_xor(out, ct, len);
+  } else {
+    gcm_ctr(k, iv, ct, out, len);
+  }
+  return true;
 }
 
 // J0 = nonce || 0^31 || 1 for 96-bit nonces, else GHASH(nonce || 0-pad || [0]_64 || [len(nonce)]_64).
@@ -575,8 +727,12 @@ class aes_gcm {
     for (bytes_view other : {nonce, aad, in, bytes_view(out)})
       if (!detail::disjoint(tag_out.data(), tag_out.size(), other.data(), other.size())) return errc::overlapping_buffers;
     std::array<std::uint8_t, 16> j0{}, tag{};
-    detail::gcm_j0(k_, nonce.data(), nonce.size(), j0.data());
-    detail::gcm_seal(k_, j0.data(), aad.data(), aad.size(), in.data(), out.data(), in.size(), tag.data());
+    const detail::gcm_iv iv = start(nonce, j0);
+    if (tag_out.size() == 16) {  // straight into the caller's buffer
+      detail::gcm_seal(k_, iv, aad.data(), aad.size(), in.data(), out.data(), in.size(), tag_out.data());
+      return {};
+    }
+    detail::gcm_seal(k_, iv, aad.data(), aad.size(), in.data(), out.data(), in.size(), tag.data());
     for (std::size_t i = 0; i < tag_out.size(); ++i) tag_out[i] = tag[i];
     return {};
   }
@@ -585,17 +741,19 @@ class aes_gcm {
                                                  mutable_bytes out) const noexcept {
     if (auto s = check(nonce, aad, in, out, tag.size()); !s) return s;
     if (!detail::disjoint(out.data(), out.size(), tag.data(), tag.size())) return errc::overlapping_buffers;
-    std::array<std::uint8_t, 16> j0{}, expected{};
-    detail::gcm_j0(k_, nonce.data(), nonce.size(), j0.data());
-    detail::gcm_tag(k_, j0.data(), aad.data(), aad.size(), in.data(), in.size(), expected.data());
-    const bool ok = ct_equal(bytes_view(expected).first(tag.size()), tag);
-    secure_wipe(expected);
-    if (!ok) {
-      for (auto& b : out) b = 0;
+    std::array<std::uint8_t, 16> j0{};
+    const detail::gcm_iv iv = start(nonce, j0);
+    if (!detail::gcm_open(k_, iv, aad.data(), aad.size(), in.data(), out.data(), in.size(), tag.data(),
+                          tag.size()))
       return errc::authentication_failed;
-    }
-    detail::gcm_ctr(k_, j0.data(), in.data(), out.data(), in.size());
     return {};
+  }
+
+  // A 12-byte nonce goes to the kernels as it is; others are hashed into J0 first.
+  constexpr detail::gcm_iv start(bytes_view nonce, std::array<std::uint8_t, 16>& j0) const noexcept {
+    if (nonce.size() == 12) return {nonce.data(), true};
+    detail::gcm_j0(k_, nonce.data(), nonce.size(), j0.data());
+    return {j0.data(), false};
   }
 
   detail::gcm_key<KeyBits> k_;
