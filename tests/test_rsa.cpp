@@ -30,10 +30,13 @@ using json = nlohmann::json;
 
 namespace {
 
+// The bigint paths the private operation of a 2048-bit key takes (its CRT
+// halves have 16 limbs).
 const std::initializer_list<kagi_test::path> rsa_paths = {
     kagi_test::portable_path,
 #if KAGI_X86
-    {"mulx-adx", kagi::bn::detail::mont_adx_needs, 0},
+    {"mulx-adx", kagi::bn::detail::mont_adx_needs, kagi::cpu::avx512ifma},
+    {"avx512-ifma", kagi::bn::detail::ifma_needs, 0},
 #endif
 };
 
