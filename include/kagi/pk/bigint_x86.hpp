@@ -175,57 +175,54 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx(limb* r, const limb* a, const l
   final_sub_asm(r, t, m, n);
 }
 
-// r = a^2 / R mod m. The square's cross products a[i] a[j] (i < j) are added
-// row by row with mulx_add_pass for the parts that span whole 4-limb blocks
-// (so every pass has a length that is a multiple of 4), the products inside a
-// block in plain code; then doubling and the diagonal. Reduction: with
-// a^2 = H R + L, a^2 / R = H + L / R (mod m), and L / R comes from n
-// reduction passes on L alone (L < R gives a result <= m; H < m).
-// That is 1.5 n^2 limb products instead of 2 n^2.
+// t[0..2n) = 2 t + the diagonal squares a[i]^2 at 2^(128 i): CF carries the
+// doubling, OF the squares, both across the whole loop.
+KAGI_TARGET("bmi2,adx") inline void double_add_diagonal(limb* t, const limb* a, std::size_t n) noexcept {
+  std::size_t count = n;
+  __asm__ volatile(
+      "xorl %%r8d, %%r8d\n\t"  // CF = OF = 0
+      "1:\n\t"
+      "movq 0(%[a]), %%rdx\n\t"
+      "mulxq %%rdx, %%r8, %%r9\n\t"
+      "movq 0(%[t]), %%r10\n\t"
+      "movq 8(%[t]), %%r11\n\t"
+      "adcxq %%r10, %%r10\n\t"
+      "adcxq %%r11, %%r11\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adoxq %%r9, %%r11\n\t"
+      "movq %%r10, 0(%[t])\n\t"
+      "movq %%r11, 8(%[t])\n\t"
+      "leaq 8(%[a]), %[a]\n\t"
+      "leaq 16(%[t]), %[t]\n\t"
+      "leaq -1(%%rcx), %%rcx\n\t"
+      "jrcxz 2f\n\t"
+      "jmp 1b\n\t"
+      "2:\n\t"
+      : [t] "+r"(t), [a] "+r"(a), "+c"(count)
+      :
+      : "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+// r = a^2 / R mod m. Cross products a[i] a[j] (i < j), row by row with
+// mulx_add_pass: row i runs over a copy z of a whose limbs 0..i are zeroed,
+// from the start of the 4-limb block after i's (so every pass has a multiple
+// of 4 limbs; the few extra products are zero). Rows in order of i never
+// overflow a limb they do not carry out of (row i's last carry goes to
+// t[i+n+1], untouched until then). Then doubling and the diagonal in one
+// pass. Reduction: with a^2 = H R + L, a^2 / R = H + L / R (mod m), and L / R
+// comes from n reduction passes on L alone (L < R gives at most m; H < m).
 KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx(limb* r, const limb* a, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
   // Buffers are sized for the largest n; only the first 2n (+2) limbs are used.
-  limb t[2 * max_limbs + 2];
+  limb t[2 * max_limbs + 2], z[max_limbs];
   set_zero(t, 2 * n + 2);
-  const std::size_t k = n / 4;
-  for (std::size_t p = 0; p + 1 < k; ++p) {
-    const std::size_t s = 4 * (p + 1);
-    for (std::size_t i = 4 * p; i < 4 * p + 4; ++i) mulx_add_pass(t + i + s, a + s, a[i], n - s);
+  copy(z, a, n);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    z[i] = 0;
+    const std::size_t s = (i + 1) & ~std::size_t{3};
+    mulx_add_pass(t + i + s, z + s, a[i], n - s);
   }
-  // Products inside each block: positions 8p+1 .. 8p+7, disjoint between blocks.
-  limb d[2 * max_limbs];
-  for (std::size_t p = 0; p < k; ++p) {
-    const limb* x = a + 4 * p;
-    limb* y = d + 8 * p;
-    y[0] = 0;
-    y[7] = 0;
-    limb c = 0;
-    y[1] = mac(x[0], x[1], 0, c);
-    y[2] = mac(x[0], x[2], 0, c);
-    y[3] = mac(x[0], x[3], 0, c);
-    y[4] = c;
-    c = 0;
-    y[3] = mac(x[1], x[2], y[3], c);
-    y[4] = mac(x[1], x[3], y[4], c);
-    y[5] = c;
-    c = 0;
-    y[5] = mac(x[2], x[3], y[5], c);
-    y[6] = c;
-  }
-  (void)add_n_asm(t, t, d, 2 * n);
-  limb top = 0;
-  for (std::size_t j = 0; j < 2 * n; ++j) {  // double
-    const limb v = t[j];
-    t[j] = (v << 1) | top;
-    top = v >> 63;
-  }
-  limb c = 0;
-  for (std::size_t i = 0; i < n; ++i) {  // the diagonal
-    const limb_pair sq = mul_wide(a[i], a[i]);
-    t[2 * i] = addc(t[2 * i], sq.lo, c);
-    t[2 * i + 1] = addc(t[2 * i + 1], sq.hi, c);
-  }
-  // L / R mod m (up to m) in u, by n reduction passes.
+  double_add_diagonal(t, a, n);
   limb buf[max_limbs + 3];
   limb* u = buf + 1;
   copy(u, t, n);
@@ -236,7 +233,6 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx(limb* r, const limb* a, const l
   u[n] += add_n_asm(u, u, t + n, n);
   final_sub_asm(r, u, m, n);
 }
-
 
 // ---- AVX-512 IFMA: radix 2^52 "almost Montgomery" multiplication (AMM)
 //
