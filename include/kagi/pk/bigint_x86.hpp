@@ -466,6 +466,8 @@ KAGI_IFMA_TARGET inline void pow_ifma_k(limb* const* r, const limb* const* b, co
   const std::size_t exp_limbs = limbs_for_bits(exp_bits);
   const std::size_t windows = (exp_bits + w - 1) / w;
   zdigits<K> acc[L];
+  KAGI_UNROLL
+  for (int l = 0; l < L; ++l) acc[l] = zload<K>(table[l]);  // (for exp_bits = 0)
   for (std::size_t k = windows; k-- > 0;) {
     if (k + 1 != windows) {
       for (unsigned j = 0; j < w; ++j) {
