@@ -555,7 +555,9 @@ class rsa_public_key {
   // Modulus size in bits and in bytes (k: the length of ciphertexts and signatures).
   [[nodiscard]] constexpr std::size_t bits() const noexcept { return bits_; }
   [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
-  // The modulus as size() big-endian bytes, the exponent as a number.
+  // The modulus as size() big-endian bytes; the public exponent as
+  // big-endian bytes (out.size() of them), or its low 64 bits as a number
+  // (all of it for every exponent in practical use, such as 65537).
   constexpr void modulus(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, n_.modulus(), n_.size()); }
   [[nodiscard]] constexpr std::uint64_t exponent_u64() const noexcept { return e_[0]; }
   constexpr void exponent(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, e_.data(), e_limbs_); }
