@@ -44,6 +44,9 @@ enum class errc : int {
   pem_no_block,         // no complete PEM block found
   pem_bad_armor,        // PEM BEGIN/END lines are malformed or do not match
   pem_wrong_label,      // PEM block has a label the operation does not accept
+  bad_record_mac,      // a TLS record did not decrypt and authenticate (alert bad_record_mac)
+  record_overflow,     // a TLS record or its plaintext is over the RFC 5246 limits (alert record_overflow)
+  sequence_number_exhausted, // a TLS sequence number would wrap; the connection must be rekeyed
   // pk/rsa.hpp
   rsa_unsupported_key,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
   rsa_bad_key_size,     // RSA modulus size outside the accepted range
@@ -84,6 +87,9 @@ enum class errc : int {
     case errc::pem_no_block: return "no complete PEM block found";
     case errc::pem_bad_armor: return "PEM BEGIN/END lines are malformed or do not match";
     case errc::pem_wrong_label: return "PEM block has a label the operation does not accept";
+    case errc::bad_record_mac: return "TLS record failed authentication (bad_record_mac)";
+    case errc::record_overflow: return "TLS record too long (record_overflow)";
+    case errc::sequence_number_exhausted: return "TLS sequence number would wrap";
     case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
     case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
     case errc::rsa_bad_modulus: return "RSA modulus is even";

@@ -1,0 +1,288 @@
+// pk/x25519.hpp on every path: RFC 7748 sections 5.2 and 6.1, Wycheproof
+// x25519_test.json, the fixed-base public key against the ladder, the paths
+// against each other, OpenSSL both ways, and known answers as static_asserts.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <kagi/pk/x25519.hpp>
+#include <string>
+#include <vector>
+
+#include "support/kat.hpp"
+#include "support/openssl_ecdh.hpp"
+#include "support/paths.hpp"
+#include "support/random.hpp"
+#include "support/vectors.hpp"
+
+using namespace kagi::literals;
+using kagi_test::bytes;
+using key = std::array<std::uint8_t, 32>;
+
+namespace {
+
+namespace c = kagi::detail::c25519;
+
+const std::initializer_list<kagi_test::path> x25519_paths = {
+    kagi_test::portable_path,
+};
+
+template <class Body>
+void on_every_path(Body body) {
+  kagi_test::for_each_path(x25519_paths, &kagi::x25519::implementation, body);
+}
+
+key to_key(const bytes& b) {
+  REQUIRE(b.size() == 32);
+  key k{};
+  std::copy(b.begin(), b.end(), k.begin());
+  return k;
+}
+
+// X25519(k, u) through the ladder, without the all-zero check.
+key ladder(const key& k, const key& u) {
+  key out{};
+  c::scalarmult(out.data(), k, u.data());
+  return out;
+}
+
+constexpr key nine{9};
+
+// RFC 7748 section 6.1, as compile-time known answers.
+constexpr auto alice_private = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"_hex;
+constexpr auto bob_public = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"_hex;
+
+}  // namespace
+
+TEST_CASE("X25519 known answers at compile time (RFC 7748 section 6.1)") {
+  KAGI_CHECK_CONSTEXPR(kagi::x25519::public_key(alice_private) ==
+                       "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"_hex);
+  KAGI_CHECK_CONSTEXPR(*kagi::x25519::shared_secret(alice_private, bob_public) ==
+                       "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"_hex);
+}
+
+TEST_CASE("X25519 edwards25519 constants of the fixed-base path") {
+  // The field, at compile time: d * 121666 = -121665, B on the curve, and B maps to u = 9.
+  using F = c::field51;
+  constexpr auto enc = [](const F::fe& f) {
+    std::array<std::uint8_t, 32> s{};
+    F::to_bytes(s.data(), f);
+    return s;
+  };
+  constexpr F::fe d = F::from_bytes(c::ed_d_bytes.data());
+  static_assert(enc(F::add(F::mul_small(d, 121666), F::small(121665))) == key{});
+  constexpr F::fe x = F::from_bytes(c::ed_base_x_bytes.data()), y = F::from_bytes(c::ed_base_y_bytes.data());
+  constexpr F::fe xx = F::sqr(x), yy = F::sqr(y);
+  // -x^2 + y^2 = 1 + d x^2 y^2
+  static_assert(enc(F::sub(yy, xx)) == enc(F::add(F::one(), F::mul(d, F::mul(xx, yy)))));
+  // y = 4/5
+  static_assert(enc(F::mul_small(y, 5)) == enc(F::small(4)));
+  CHECK(kagi::x25519::public_key(key{1}) == ladder(key{1}, nine));
+}
+
+TEST_CASE("X25519 field encoding: canonical output, non-canonical input") {
+  using F = c::field51;
+  // p, p + 1, 2^255 - 1 (= p + 18) reduce to 0, 1, 18; the top bit is ignored.
+  const auto p = "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"_hex;
+  const auto p1 = "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"_hex;
+  const auto top = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"_hex;
+  key out{};
+  F::to_bytes(out.data(), F::from_bytes(p.data()));
+  CHECK(out == key{});
+  F::to_bytes(out.data(), F::from_bytes(p1.data()));
+  CHECK(out == key{1});
+  F::to_bytes(out.data(), F::from_bytes(top.data()));
+  CHECK(out == key{18});
+  // -1 = p - 1
+  F::to_bytes(out.data(), F::neg(F::one()));
+  CHECK(out == "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"_hex);
+}
+
+TEST_CASE("X25519 RFC 7748 section 5.2 vectors") {
+  std::vector<kagi_test::record> single, iterated;
+  for (auto& r : kagi_test::parse_records("rfc/rfc7748_x25519.txt")) {
+    if (r.header("@") == "x25519") single.push_back(r);
+    if (r.header("@") == "x25519_iterated") iterated.push_back(r);
+  }
+  REQUIRE(single.size() == 2);
+  REQUIRE(iterated.size() == 1);
+  on_every_path([&](const kagi_test::path&) {
+    for (const auto& r : single) {
+      INFO(r.where());
+      const auto out = kagi::x25519::shared_secret(to_key(r.get_hex("scalar")), to_key(r.get_hex("u")));
+      REQUIRE(out);
+      CHECK(*out == to_key(r.get_hex("output")));
+    }
+    key k = to_key(iterated[0].get_hex("initial_k")), u = to_key(iterated[0].get_hex("initial_u"));
+    for (int i = 1; i <= 1000; ++i) {
+      const key next = ladder(k, u);
+      u = k;
+      k = next;
+      if (i == 1) CHECK(k == to_key(iterated[0].get_hex("after_1")));
+    }
+    CHECK(k == to_key(iterated[0].get_hex("after_1000")));
+  });
+}
+
+TEST_CASE("X25519 RFC 7748 section 5.2: 1,000,000 iterations" * doctest::test_suite("slow")) {
+  const auto records = kagi_test::parse_records("rfc/rfc7748_x25519.txt");
+  const kagi_test::record* it = nullptr;
+  for (const auto& r : records)
+    if (r.header("@") == "x25519_iterated") it = &r;
+  REQUIRE(it != nullptr);
+  on_every_path([&](const kagi_test::path&) {
+    key k = to_key(it->get_hex("initial_k")), u = k;
+    for (int i = 1; i <= 1000000; ++i) {
+      const key next = ladder(k, u);
+      u = k;
+      k = next;
+    }
+    CHECK(k == to_key(it->get_hex("after_1000000")));
+  });
+}
+
+TEST_CASE("X25519 RFC 7748 section 6.1 Diffie-Hellman") {
+  kagi_test::record dh;
+  for (auto& r : kagi_test::parse_records("rfc/rfc7748_x25519.txt"))
+    if (r.header("@") == "x25519_dh") dh = r;
+  REQUIRE(!dh.fields.empty());
+  on_every_path([&](const kagi_test::path&) {
+    const key a = to_key(dh.get_hex("alice_private")), b = to_key(dh.get_hex("bob_private"));
+    const key pa = kagi::x25519::public_key(a), pb = kagi::x25519::public_key(b);
+    CHECK(pa == to_key(dh.get_hex("alice_public")));
+    CHECK(pb == to_key(dh.get_hex("bob_public")));
+    const auto ka = kagi::x25519::shared_secret(a, pb), kb = kagi::x25519::shared_secret(b, pa);
+    REQUIRE(ka);
+    REQUIRE(kb);
+    CHECK(*ka == to_key(dh.get_hex("shared")));
+    CHECK(*kb == *ka);
+  });
+}
+
+TEST_CASE("X25519 Wycheproof x25519_test.json") {
+  const auto j = kagi_test::read_json("wycheproof/x25519_test.json");
+  REQUIRE(j["algorithm"] == "XDH");
+  std::size_t count = 0, zero = 0;
+  on_every_path([&](const kagi_test::path&) {
+    count = zero = 0;
+    for (const auto& g : j["testGroups"]) {
+      REQUIRE(g["curve"] == "curve25519");
+      for (const auto& t : g["tests"]) {
+        INFO("tcId " << t["tcId"].get<int>() << ": " << t["comment"].get<std::string>());
+        const std::string result = t["result"];
+        // Every test is valid or acceptable: the shared value is what X25519 computes.
+        REQUIRE((result == "valid" || result == "acceptable"));
+        const key priv = to_key(kagi_test::hex(t["private"].get<std::string>()));
+        const key pub = to_key(kagi_test::hex(t["public"].get<std::string>()));
+        const key expected = to_key(kagi_test::hex(t["shared"].get<std::string>()));
+        const auto out = kagi::x25519::shared_secret(priv, pub);
+        if (expected == key{}) {
+          // A low-order public key: the API refuses the all-zero result.
+          CHECK(!out.has_value());
+          CHECK(ladder(priv, pub) == key{});
+          ++zero;
+        } else {
+          REQUIRE(out);
+          CHECK(*out == expected);
+        }
+        ++count;
+      }
+    }
+  });
+  CHECK(count == j["numberOfTests"].get<std::size_t>());
+  CHECK(zero > 0);
+}
+
+TEST_CASE("X25519 low-order points give an all-zero result, refused") {
+  // The u-coordinates of the points of order 1, 2, 4 and 8 (and the same
+  // values plus p, and with the top bit set): X25519 of any clamped scalar is 0.
+  const std::vector<key> low = {
+      key{},
+      key{1},
+      to_key(kagi_test::hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")),
+      to_key(kagi_test::hex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157")),
+      to_key(kagi_test::hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),  // p - 1
+      to_key(kagi_test::hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),  // p
+      to_key(kagi_test::hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),  // p + 1
+      to_key(kagi_test::hex("0000000000000000000000000000000000000000000000000000000000000080")),  // 0, top bit set
+  };
+  kagi_test::test_rng rng(11);
+  on_every_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 4; ++i) {
+      key priv{};
+      rng.fill(priv);
+      for (const auto& u : low) {
+        INFO("u = " << kagi::to_hex(u));
+        CHECK(ladder(priv, u) == key{});
+        CHECK(!kagi::x25519::shared_secret(priv, u).has_value());
+      }
+    }
+  });
+}
+
+TEST_CASE("X25519 fixed-base public key equals the ladder on u = 9") {
+  kagi_test::test_rng rng(12);
+  on_every_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 200; ++i) {
+      key priv{};
+      rng.fill(priv);
+      if (i == 0) priv = key{};
+      if (i == 1) priv.fill(0xff);
+      INFO("priv = " << kagi::to_hex(priv));
+      CHECK(kagi::x25519::public_key(priv) == ladder(priv, nine));
+    }
+  });
+}
+
+TEST_CASE("X25519 paths agree on random inputs") {
+  const auto paths = kagi_test::available_paths(x25519_paths);
+  kagi_test::test_rng rng(13);
+  for (int i = 0; i < 100; ++i) {
+    key priv{}, u{};
+    rng.fill(priv);
+    rng.fill(u);  // any 32 bytes, top bit and values >= p included
+    if (i < 4) std::fill(u.begin() + 1, u.end(), 0xff);
+    INFO("priv = " << kagi::to_hex(priv) << ", u = " << kagi::to_hex(u));
+    key first_shared{}, first_public{};
+    for (std::size_t n = 0; n < paths.size(); ++n) {
+      kagi::cpu::testing::scoped_disable off(paths[n].disable);
+      const key s = ladder(priv, u), p = kagi::x25519::public_key(priv);
+      if (n == 0) {
+        first_shared = s;
+        first_public = p;
+      }
+      CHECK(s == first_shared);
+      CHECK(p == first_public);
+    }
+  }
+}
+
+#if KAGI_HAVE_OPENSSL
+TEST_CASE("X25519 agrees with OpenSSL both ways on random keys") {
+  kagi_test::test_rng rng(14);
+  on_every_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 50; ++i) {
+      key a{}, b{};
+      rng.fill(a);
+      rng.fill(b);
+      const key pa = kagi::x25519::public_key(a);
+      CHECK(bytes(pa.begin(), pa.end()) == kagi_test::ossl::x25519_public_of(a));
+      const bytes pb_ossl = kagi_test::ossl::x25519_public_of(b);
+      REQUIRE(pb_ossl.size() == 32);
+      // kagi with a's private key and OpenSSL's public key for b, against
+      // OpenSSL with b's private key and kagi's public key for a.
+      const auto ours = kagi::x25519::shared_secret(a, to_key(pb_ossl));
+      const auto theirs = kagi_test::ossl::derive(kagi_test::ossl::x25519_private(b), kagi_test::ossl::x25519_public(pa));
+      REQUIRE(ours);
+      REQUIRE(theirs);
+      CHECK(bytes(ours->begin(), ours->end()) == *theirs);
+      // A random peer value (any 32 bytes) gives what OpenSSL computes too.
+      key u{};
+      rng.fill(u);
+      const auto mine = kagi::x25519::shared_secret(a, u);
+      const auto ossl = kagi_test::ossl::derive(kagi_test::ossl::x25519_private(a), kagi_test::ossl::x25519_public(u));
+      REQUIRE(mine.has_value() == ossl.has_value());
+      if (mine) CHECK(bytes(mine->begin(), mine->end()) == *ossl);
+    }
+  });
+}
+#endif
