@@ -238,6 +238,8 @@ const int registered = [] {
     const std::string name = o.name;
     benchmark::RegisterBenchmark((name + "/kagi").c_str(), o.kagi, 0u)->Arg(2048)->Arg(3072)->Arg(4096)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark((name + "/kagi-portable").c_str(), o.kagi, kagi::cpu::all)->Arg(2048)->Unit(benchmark::kMicrosecond);
+    // The 64-bit mulx/adx Montgomery code alone (AVX-512 IFMA switched off).
+    benchmark::RegisterBenchmark((name + "/kagi-mulx-adx").c_str(), o.kagi, kagi::cpu::avx512ifma)->Arg(2048)->Unit(benchmark::kMicrosecond);
 #if KAGI_HAVE_OPENSSL
     benchmark::RegisterBenchmark((name + "/openssl").c_str(), o.ossl)->Arg(2048)->Arg(3072)->Arg(4096)->Unit(benchmark::kMicrosecond);
 #endif

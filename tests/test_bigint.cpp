@@ -18,12 +18,22 @@ using limbs = std::vector<limb>;
 
 namespace {
 
+// pow() on 16, 24 and 32 limbs takes the IFMA path when the CPU has it;
+// everything else (and mul, sqr) takes mulx-adx on multiples of 4 limbs.
 const std::initializer_list<kagi_test::path> bigint_paths = {
     kagi_test::portable_path,
 #if KAGI_X86
-    {"mulx-adx", kagi::bn::detail::mont_adx_needs, 0},
+    {"mulx-adx", kagi::bn::detail::mont_adx_needs, kagi::cpu::avx512ifma},
+    {"avx512-ifma", kagi::bn::detail::ifma_needs, 0},
 #endif
 };
+
+// What implementation() says for n limbs on a path.
+std::string_view expected_path(std::size_t n, std::string_view path) {
+  if (path == "avx512-ifma" && kagi::bn::detail::ifma_fits(n)) return "avx512-ifma";
+  if (path != "portable" && n % 4 == 0) return "mulx-adx";
+  return "portable";
+}
 
 template <class Body>
 void on_every_path(Body body) {
@@ -264,8 +274,7 @@ TEST_CASE("Montgomery arithmetic against OpenSSL on every path") {
         const limbs m = random_modulus(rng, n, shape);
         auto ctx = montgomery::create(m.data(), n);
         REQUIRE(ctx);
-        CHECK(std::string_view(ctx->implementation()) ==
-              (n % 4 == 0 ? path.name : std::string_view("portable")));
+        CHECK(std::string_view(ctx->implementation()) == expected_path(n, path.name));
         auto M = ossl::to_bn(m.data(), n), R = ossl::new_bn();
         const int iters = n > 32 ? 2 : 6;
         for (int it = 0; it < iters; ++it) {
@@ -338,6 +347,41 @@ TEST_CASE("Montgomery arithmetic against OpenSSL on every path") {
   });
 }
 
+TEST_CASE("pow2: two secret-exponent powers at once, against OpenSSL, on every path") {
+  ossl::bn_ctx_ptr bctx(BN_CTX_new());
+  on_every_path([&](const kagi_test::path&) {
+    test_rng rng(8);
+    for (std::size_t n : {16u, 24u, 32u, 8u, 17u}) {
+      for (int it = 0; it < 3; ++it) {
+        INFO("n = " << n << ", iteration " << it);
+        const limbs m1 = random_modulus(rng, n, it % 3), m2 = random_modulus(rng, n, (it + 1) % 3);
+        auto c1 = montgomery::create(m1.data(), n), c2 = montgomery::create(m2.data(), n);
+        REQUIRE(c1);
+        REQUIRE(c2);
+        limbs a1 = random_below(rng, m1), a2 = random_below(rng, m2), x1(n), x2(n), r1(n), r2(n);
+        if (it == 0) a1.assign(n, 0);
+        const std::size_t ebits = it == 1 ? 64 * n : it == 2 ? 0 : rng.uniform(1, 64 * n);
+        limbs e1 = random_limbs(rng, limbs_for_bits(ebits) + 1), e2 = random_limbs(rng, limbs_for_bits(ebits) + 1);
+        e1.resize(limbs_for_bits(ebits));
+        e2.resize(limbs_for_bits(ebits));
+        if (ebits % 64 != 0) e1.back() &= (limb{1} << (ebits % 64)) - 1, e2.back() &= (limb{1} << (ebits % 64)) - 1;
+        c1->to_mont(x1.data(), a1.data());
+        c2->to_mont(x2.data(), a2.data());
+        montgomery::pow2(*c1, r1.data(), x1.data(), e1.data(), *c2, r2.data(), x2.data(), e2.data(), ebits);
+        c1->from_mont(r1.data(), r1.data());
+        c2->from_mont(r2.data(), r2.data());
+        auto R = ossl::new_bn();
+        BN_mod_exp(R.get(), ossl::to_bn(a1.data(), n).get(), ossl::to_bn(e1.data(), e1.size()).get(),
+                   ossl::to_bn(m1.data(), n).get(), bctx.get());
+        CHECK(r1 == ossl::from_bn(R.get(), n));
+        BN_mod_exp(R.get(), ossl::to_bn(a2.data(), n).get(), ossl::to_bn(e2.data(), e2.size()).get(),
+                   ossl::to_bn(m2.data(), n).get(), bctx.get());
+        CHECK(r2 == ossl::from_bn(R.get(), n));
+      }
+    }
+  });
+}
+
 TEST_CASE("inverse: values that share a factor with the modulus") {
   ossl::bn_ctx_ptr bctx(BN_CTX_new());
   test_rng rng(5);
@@ -367,25 +411,30 @@ TEST_CASE("inverse: values that share a factor with the modulus") {
 }
 #endif
 
-TEST_CASE("portable and mulx-adx paths agree on random inputs") {
+TEST_CASE("all paths agree on random inputs: mul, sqr, pow, inverse") {
   const auto paths = kagi_test::available_paths(bigint_paths);
   test_rng rng(6);
   for (std::size_t n : {4u, 8u, 16u, 24u, 32u, 48u, 64u}) {
     const limbs m = random_modulus(rng, n, static_cast<int>(n % 3));
-    for (int it = 0; it < 20; ++it) {
+    for (int it = 0; it < (n > 32 ? 3 : 8); ++it) {
       INFO("n = " << n);
-      const limbs a = random_below(rng, m), b = random_below(rng, m);
-      limbs first_mul, first_sqr;
+      const limbs a = random_below(rng, m), b = random_below(rng, m), e = random_limbs(rng, n);
+      limbs first_mul, first_sqr, first_pow, first_inv;
       for (const auto& p : paths) {
         kagi::cpu::testing::scoped_disable off(p.disable);
+        INFO("path " << std::string(p.name));
         auto ctx = montgomery::create(m.data(), n);
         REQUIRE(ctx);
-        limbs r(n), s(n);
+        limbs r(n), s(n), w(n), v(n);
         ctx->mul(r.data(), a.data(), b.data());
         ctx->sqr(s.data(), a.data());
-        if (first_mul.empty()) first_mul = r, first_sqr = s;
+        ctx->pow(w.data(), a.data(), e.data(), 64 * n);
+        (void)ctx->inverse(v.data(), a.data());
+        if (first_mul.empty()) first_mul = r, first_sqr = s, first_pow = w, first_inv = v;
         CHECK(r == first_mul);
         CHECK(s == first_sqr);
+        CHECK(w == first_pow);
+        CHECK(v == first_inv);
       }
     }
   }

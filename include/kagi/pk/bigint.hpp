@@ -212,9 +212,14 @@ constexpr void cond_negate(limb mask, limb* r, const limb* a, std::size_t n) noe
 // Number of significant bits of a (0 for 0), in constant time. The result is
 // as secret as a: declassify it before branching on it.
 [[nodiscard]] constexpr limb bit_length(const limb* a, std::size_t n) noexcept {
-  limb r = 0;
-  for (std::size_t i = 0; i < n; ++i) r = ct::select(ct::is_nonzero(a[i]), static_cast<limb>(limb_bits * i) + bit_length(a[i]), r);
-  return r;
+  limb top = 0, index = 0;  // the highest non-zero limb and its position
+  for (std::size_t i = 0; i < n; ++i) {
+    const limb nz = ct::is_nonzero(a[i]);
+    top = ct::select(nz, a[i], top);
+    index = ct::select(nz, static_cast<limb>(i), index);
+  }
+  const limb len = bit_length(top);
+  return ct::select(ct::is_zero(len), limb{0}, limb_bits * index + len);
 }
 
 // r = a >> s for 0 <= s < 64 (s public).
@@ -509,7 +514,25 @@ KAGI_TARGET("bmi2,adx") void mont_mul_adx(limb* r, const limb* a, const limb* b,
 KAGI_TARGET("bmi2,adx") void mont_sqr_adx(limb* r, const limb* a, const limb* m, limb m0inv, std::size_t n) noexcept;
 inline constexpr std::uint32_t mont_adx_needs = cpu::bmi2 | cpu::adx;
 [[nodiscard]] constexpr bool mont_adx_fits(std::size_t n) noexcept { return n % 4 == 0; }
+
+// Defined in bigint_x86.hpp: exponentiation with AVX-512 IFMA in radix 2^52
+// ("almost Montgomery" multiplication on 20, 30 or 40 digits of 52 bits in
+// 3, 4 or 5 zmm registers), for moduli of 16, 24 or 32 limbs: the CRT halves
+// of 2048-, 3072- and 4096-bit RSA keys. r = b^exp mod m for b < m (plain,
+// not Montgomery form); rr52 = 2^(104 D) mod m for D digits; k0 = -m^-1 mod 2^52.
+KAGI_TARGET("avx512f,avx512vl,avx512dq,avx512ifma,bmi2")
+void pow_ifma(limb* r, const limb* b, const limb* exp, std::size_t exp_bits, const limb* m, const limb* rr52, limb k0,
+              std::size_t n) noexcept;
+// Two at once (an RSA key's two CRT halves), interleaved.
+KAGI_TARGET("avx512f,avx512vl,avx512dq,avx512ifma,bmi2")
+void pow2_ifma(limb* r1, const limb* b1, const limb* e1, const limb* m1, const limb* rr1, limb k1, limb* r2,
+               const limb* b2, const limb* e2, const limb* m2, const limb* rr2, limb k2, std::size_t exp_bits,
+               std::size_t n) noexcept;
+inline constexpr std::uint32_t ifma_needs = cpu::avx512f | cpu::avx512vl | cpu::avx512dq | cpu::avx512ifma | cpu::bmi2;
 #endif
+// The sizes the IFMA exponentiation takes, and their number of 52-bit digits.
+[[nodiscard]] constexpr bool ifma_fits(std::size_t n) noexcept { return n == 16 || n == 24 || n == 32; }
+[[nodiscard]] constexpr std::size_t ifma_digits(std::size_t n) noexcept { return n == 16 ? 20 : n == 24 ? 30 : 40; }
 
 // ct table read: r = table[index] (entries of n limbs), touching every entry.
 constexpr void table_lookup(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
@@ -541,6 +564,7 @@ class montgomery {
     secure_wipe(m_);
     secure_wipe(rr_);
     secure_wipe(one_);
+    secure_wipe(rr52_);
     m0inv_ = 0;
   }
 
@@ -571,6 +595,12 @@ class montgomery {
     copy(c.rr_.data(), c.one_.data(), n);
     for (std::size_t i = 0; i < k; ++i) c.mod_add(c.rr_.data(), c.rr_.data(), c.rr_.data());
     for (std::size_t i = 0; i < s; ++i) c.sqr(c.rr_.data(), c.rr_.data());
+    // For the IFMA exponentiation: 2^(104 D) mod m = R^2 doubled 104 D - 128 n times.
+    if (detail::ifma_fits(n)) {
+      copy(c.rr52_.data(), c.rr_.data(), n);
+      for (std::size_t i = 0; i < 104 * detail::ifma_digits(n) - 128 * n; ++i)
+        c.mod_add(c.rr52_.data(), c.rr52_.data(), c.rr52_.data());
+    }
     return c;
   }
 
@@ -610,9 +640,20 @@ class montgomery {
     detail::mont_sqr_portable_rt(r, a, m_.data(), m0inv_, n_);
   }
 
-  // The path mul() and sqr() take now for this size: "mulx-adx" or "portable".
+  // The path pow() takes now for this size: "avx512-ifma" (16, 24 or 32
+  // limbs), "mulx-adx" (multiples of 4 limbs; mul() and sqr() take it on the
+  // IFMA path too) or "portable".
   [[nodiscard]] const char* implementation() const noexcept { return implementation(n_); }
   [[nodiscard]] static const char* implementation(std::size_t n) noexcept {
+#if KAGI_X86
+    if (detail::ifma_fits(n) && cpu::has(detail::ifma_needs)) return "avx512-ifma";
+    if (detail::mont_adx_fits(n) && cpu::has(detail::mont_adx_needs)) return "mulx-adx";
+#endif
+    (void)n;
+    return "portable";
+  }
+  // The path mul() and sqr() take: "mulx-adx" or "portable".
+  [[nodiscard]] static const char* mul_implementation(std::size_t n) noexcept {
 #if KAGI_X86
     if (detail::mont_adx_fits(n) && cpu::has(detail::mont_adx_needs)) return "mulx-adx";
 #endif
@@ -667,6 +708,16 @@ class montgomery {
   // multiplications whatever the exponent, and every window's table entry
   // is read by a masked scan of the whole table. r may alias base.
   constexpr void pow(limb* r, const limb* base, const limb* exp, std::size_t exp_bits) const noexcept {
+#if KAGI_X86
+    if (!std::is_constant_evaluated() && detail::ifma_fits(n_) && cpu::has(detail::ifma_needs)) {
+      std::array<limb, max_limbs> x;
+      from_mont(x.data(), base);
+      detail::pow_ifma(x.data(), x.data(), exp, exp_bits, m_.data(), rr52_.data(), m0inv_ & ((limb{1} << 52) - 1), n_);
+      to_mont(r, x.data());
+      secure_wipe(std::span(x).first(n_));
+      return;
+    }
+#endif
     const unsigned w = exp_bits > 512 ? 5 : 4;
     const std::size_t entries = std::size_t{1} << w;
     const std::size_t n = n_;
@@ -692,6 +743,32 @@ class montgomery {
     secure_wipe(std::span(table).first(entries * n));
     secure_wipe(std::span(acc).first(n));
     secure_wipe(std::span(t).first(n));
+  }
+
+  // Two secret-exponent powers at once, r1 = b1^e1 in c1's Montgomery form and
+  // r2 = b2^e2 in c2's, both exponents of exp_bits bits: an RSA private key's
+  // two CRT halves. On the IFMA path (both moduli of the same size) the two
+  // run interleaved in one loop; otherwise one after the other.
+  static constexpr void pow2(const montgomery& c1, limb* r1, const limb* b1, const limb* e1, const montgomery& c2,
+                             limb* r2, const limb* b2, const limb* e2, std::size_t exp_bits) noexcept {
+#if KAGI_X86
+    if (!std::is_constant_evaluated() && c1.n_ == c2.n_ && detail::ifma_fits(c1.n_) && cpu::has(detail::ifma_needs)) {
+      const std::size_t n = c1.n_;
+      std::array<limb, max_limbs> x1, x2;
+      c1.from_mont(x1.data(), b1);
+      c2.from_mont(x2.data(), b2);
+      constexpr limb mask52 = (limb{1} << 52) - 1;
+      detail::pow2_ifma(x1.data(), x1.data(), e1, c1.m_.data(), c1.rr52_.data(), c1.m0inv_ & mask52, x2.data(),
+                        x2.data(), e2, c2.m_.data(), c2.rr52_.data(), c2.m0inv_ & mask52, exp_bits, n);
+      c1.to_mont(r1, x1.data());
+      c2.to_mont(r2, x2.data());
+      secure_wipe(std::span(x1).first(n));
+      secure_wipe(std::span(x2).first(n));
+      return;
+    }
+#endif
+    c1.pow(r1, b1, e1, exp_bits);
+    c2.pow(r2, b2, e2, exp_bits);
   }
 
   // r = base^exp in Montgomery form for a PUBLIC exponent of exp_limbs limbs
@@ -722,7 +799,7 @@ class montgomery {
   constexpr limb binary_gcd(const limb* y, limb* inv, limb* g) const noexcept;
 
   friend struct kagi::detail::ct_probe;
-  std::array<limb, max_limbs> m_{}, rr_{}, one_{};
+  std::array<limb, max_limbs> m_{}, rr_{}, one_{}, rr52_{};
   limb m0inv_ = 0;
   std::size_t n_ = 0;
 };
@@ -796,6 +873,70 @@ constexpr void lin_comb_mod(limb* r, const limb* u, const limb* v, std::int64_t 
 
 }  // namespace detail
 
+#if KAGI_BN_INT128
+namespace detail {
+__extension__ typedef __int128 i128;
+
+// Run-time forms of one round's updates, each a single pass with signed
+// 128-bit accumulators (the constexpr forms above take several passes).
+// (ra, rb) = (|f0 a + g0 b|, |f1 a + g1 b|) / 2^31; returns the two sign masks.
+inline void lin_comb2_shift31_rt(limb* ra, limb* rb, const limb* a, const limb* b, std::int64_t f0, std::int64_t g0,
+                                 std::int64_t f1, std::int64_t g1, std::size_t n, limb& nega, limb& negb) noexcept {
+  i128 c0 = 0, c1 = 0;
+  limb p0 = 0, p1 = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    c0 += static_cast<i128>(f0) * static_cast<i128>(a[i]) + static_cast<i128>(g0) * static_cast<i128>(b[i]);
+    c1 += static_cast<i128>(f1) * static_cast<i128>(a[i]) + static_cast<i128>(g1) * static_cast<i128>(b[i]);
+    const auto l0 = static_cast<limb>(c0), l1 = static_cast<limb>(c1);
+    c0 >>= 64;
+    c1 >>= 64;
+    if (i > 0) {
+      ra[i - 1] = (p0 >> 31) | (l0 << 33);
+      rb[i - 1] = (p1 >> 31) | (l1 << 33);
+    }
+    p0 = l0;
+    p1 = l1;
+  }
+  ra[n - 1] = (p0 >> 31) | (static_cast<limb>(c0) << 33);
+  rb[n - 1] = (p1 >> 31) | (static_cast<limb>(c1) << 33);
+  nega = ct::mask_from_bit(static_cast<limb>(c0 >> 64) & 1u);
+  negb = ct::mask_from_bit(static_cast<limb>(c1 >> 64) & 1u);
+  cond_negate(nega, ra, ra, n);
+  cond_negate(negb, rb, rb, n);
+}
+
+// r = (f u + g v) / 2^31 mod m for u, v < m and |f| + |g| <= 2^31: the
+// multiple q m that clears the low 31 bits is added in the same pass; the
+// quotient lies in (-m, 2m) and one masked add or subtract of m brings it in.
+inline void lin_comb_mod_rt(limb* r, const limb* u, const limb* v, std::int64_t f, std::int64_t g, const limb* m,
+                            limb m0inv, std::size_t n) noexcept {
+  const limb t0 = static_cast<limb>(f) * u[0] + static_cast<limb>(g) * v[0];
+  const auto q = static_cast<std::int64_t>((t0 * m0inv) & 0x7fffffffu);
+  i128 c = 0;
+  limb prev = 0;
+  std::array<limb, max_limbs + 1> t;
+  for (std::size_t i = 0; i < n; ++i) {
+    c += static_cast<i128>(f) * static_cast<i128>(u[i]) + static_cast<i128>(g) * static_cast<i128>(v[i]) +
+         static_cast<i128>(q) * static_cast<i128>(m[i]);
+    const auto l = static_cast<limb>(c);
+    c >>= 64;
+    if (i > 0) t[i - 1] = (prev >> 31) | (l << 33);
+    prev = l;
+  }
+  t[n - 1] = (prev >> 31) | (static_cast<limb>(c) << 33);
+  t[n] = static_cast<limb>(c >> 31);  // sign-extended top: 0, 1 (up to 2m) or all ones (negative)
+  const limb negative = ct::mask_from_bit(t[n] >> 63);
+  std::array<limb, max_limbs + 1> plus, minus;
+  const limb carry = add(plus.data(), t.data(), m, n);  // t + m (for negative t: in [0, m))
+  (void)carry;
+  limb borrow = sub(minus.data(), t.data(), m, n);      // t - m
+  borrow = (t[n] - borrow) >> 63;                        // t < m (t >= 0 here)
+  select(ct::mask_from_bit(borrow), minus.data(), t.data(), minus.data(), n);
+  select(negative, r, plus.data(), minus.data(), n);
+}
+}  // namespace detail
+#endif
+
 constexpr limb montgomery::binary_gcd(const limb* y, limb* inv, limb* g) const noexcept {
   const std::size_t n = n_;
   std::array<limb, max_limbs> a, b, u, v, na, nb, nu, nv, ab;
@@ -836,14 +977,30 @@ constexpr limb montgomery::binary_gcd(const limb* y, limb* inv, limb* g) const n
       f1 *= 2;
       g1 *= 2;
     }
-    const limb nega = detail::lin_comb_shift31(na.data(), a.data(), b.data(), f0, g0, n);
-    const limb negb = detail::lin_comb_shift31(nb.data(), a.data(), b.data(), f1, g1, n);
+    limb nega = 0, negb = 0;
+#if KAGI_BN_INT128
+    if (!std::is_constant_evaluated()) {
+      detail::lin_comb2_shift31_rt(na.data(), nb.data(), a.data(), b.data(), f0, g0, f1, g1, n, nega, negb);
+    } else
+#endif
+    {
+      nega = detail::lin_comb_shift31(na.data(), a.data(), b.data(), f0, g0, n);
+      negb = detail::lin_comb_shift31(nb.data(), a.data(), b.data(), f1, g1, n);
+    }
     f0 = static_cast<std::int64_t>((static_cast<limb>(f0) ^ nega) - nega);
     g0 = static_cast<std::int64_t>((static_cast<limb>(g0) ^ nega) - nega);
     f1 = static_cast<std::int64_t>((static_cast<limb>(f1) ^ negb) - negb);
     g1 = static_cast<std::int64_t>((static_cast<limb>(g1) ^ negb) - negb);
-    detail::lin_comb_mod(nu.data(), u.data(), v.data(), f0, g0, m_.data(), m0inv_, n);
-    detail::lin_comb_mod(nv.data(), u.data(), v.data(), f1, g1, m_.data(), m0inv_, n);
+#if KAGI_BN_INT128
+    if (!std::is_constant_evaluated()) {
+      detail::lin_comb_mod_rt(nu.data(), u.data(), v.data(), f0, g0, m_.data(), m0inv_, n);
+      detail::lin_comb_mod_rt(nv.data(), u.data(), v.data(), f1, g1, m_.data(), m0inv_, n);
+    } else
+#endif
+    {
+      detail::lin_comb_mod(nu.data(), u.data(), v.data(), f0, g0, m_.data(), m0inv_, n);
+      detail::lin_comb_mod(nv.data(), u.data(), v.data(), f1, g1, m_.data(), m0inv_, n);
+    }
     copy(a.data(), na.data(), n);
     copy(b.data(), nb.data(), n);
     copy(u.data(), nu.data(), n);

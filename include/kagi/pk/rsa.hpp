@@ -555,7 +555,9 @@ class rsa_public_key {
   // Modulus size in bits and in bytes (k: the length of ciphertexts and signatures).
   [[nodiscard]] constexpr std::size_t bits() const noexcept { return bits_; }
   [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
-  // The modulus as size() big-endian bytes, the exponent as a number.
+  // The modulus as size() big-endian bytes; the public exponent as
+  // big-endian bytes (out.size() of them), or its low 64 bits as a number
+  // (all of it for every exponent in practical use, such as 65537).
   constexpr void modulus(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, n_.modulus(), n_.size()); }
   [[nodiscard]] constexpr std::uint64_t exponent_u64() const noexcept { return e_[0]; }
   constexpr void exponent(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, e_.data(), e_limbs_); }
@@ -1132,32 +1134,29 @@ class rsa_private_key {
     return {};
   }
 
-  // One CRT half: out = (c mod x)^dx in the Montgomery form of x, with base
-  // blinding by a fresh random r: the exponentiation gets c r^e, and its
-  // result (m r) is multiplied by r^-1.
+  // Base blinding for one CRT half: x = (c mod p) r^e and rinv = r^-1, both in
+  // p's Montgomery form, for a fresh random r (xl + 2 random limbs reduced
+  // mod p: bias below 2^-128; an r without an inverse, impossible for a
+  // prime, falls back to r = 1). The exponentiation then gets c r^e, and its
+  // result, m r, times r^-1 is m.
   template <class R>
-  constexpr void private_half(const bn::montgomery& ctx, const limb* dx, std::size_t x_bits, const limb* c,
-                              limb* out, R& rng) const noexcept {
+  constexpr void blind(const bn::montgomery& ctx, const limb* c, limb* x, limb* rinv, R& rng) const noexcept {
     using namespace detail::rsa;
     const std::size_t xl = ctx.size(), nl = pub_.n_.size();
-    std::array<limb, max_limbs> cm{}, r{}, rm{}, rinv{}, re{}, one{};
+    std::array<limb, max_limbs> cm{}, r{}, rm{}, re{}, one{};
     std::array<limb, max_limbs + 2> raw{};
     one[0] = 1;
-    ctx.reduce(cm.data(), c, nl);  // c R mod x
-    // r: xl + 2 random limbs reduced mod x (bias below 2^-128); r = 0 (or any
-    // r without an inverse, impossible for a prime) falls back to r = 1.
+    ctx.reduce(cm.data(), c, nl);  // c R mod p
     random_bits(raw.data(), 64 * (xl + 2), rng);
     ctx.reduce(r.data(), raw.data(), xl + 2);
-    const limb invertible = ctx.inverse(rinv.data(), r.data());
+    const limb invertible = ctx.inverse(rinv, r.data());
     bn::select(invertible, r.data(), r.data(), one.data(), xl);
-    bn::select(invertible, rinv.data(), rinv.data(), one.data(), xl);
+    bn::select(invertible, rinv, rinv, one.data(), xl);
     ctx.to_mont(rm.data(), r.data());
     ctx.pow_public(re.data(), rm.data(), pub_.e_.data(), pub_.e_limbs_);  // r^e R
-    ctx.mul(cm.data(), cm.data(), re.data());                            // c r^e R
-    ctx.pow(cm.data(), cm.data(), dx, x_bits);                           // m r R
-    ctx.to_mont(rinv.data(), rinv.data());                               // r^-1 R
-    ctx.mul(out, cm.data(), rinv.data());                                // m R
-    for (auto* a : {&cm, &r, &rm, &rinv, &re}) secure_wipe(*a);
+    ctx.mul(x, cm.data(), re.data());                                    // c r^e R
+    ctx.to_mont(rinv, rinv);                                             // r^-1 R
+    for (auto* a : {&cm, &r, &rm, &re}) secure_wipe(*a);
     secure_wipe(raw);
   }
 
@@ -1171,8 +1170,17 @@ class rsa_private_key {
     std::array<limb, max_limbs> cc{}, mp{}, mq{}, h{}, t{};
     std::array<limb, 2 * max_limbs> prod{};
     bn::copy(cc.data(), c, nl);
-    private_half(p_, dp_.data(), p_bits_, cc.data(), mp.data(), rng);  // m_p R_p
-    private_half(q_, dq_.data(), q_bits_, cc.data(), mq.data(), rng);  // m_q R_q
+    // Both halves blinded, then both exponentiations (interleaved on the IFMA
+    // path), then both unblinded: m_p R_p and m_q R_q.
+    std::array<limb, max_limbs> rinv_p{}, rinv_q{};
+    blind(p_, cc.data(), mp.data(), rinv_p.data(), rng);
+    blind(q_, cc.data(), mq.data(), rinv_q.data(), rng);
+    const std::size_t exp_bits = p_bits_ > q_bits_ ? p_bits_ : q_bits_;
+    bn::montgomery::pow2(p_, mp.data(), mp.data(), dp_.data(), q_, mq.data(), mq.data(), dq_.data(), exp_bits);
+    p_.mul(mp.data(), mp.data(), rinv_p.data());
+    q_.mul(mq.data(), mq.data(), rinv_q.data());
+    secure_wipe(rinv_p);
+    secure_wipe(rinv_q);
     // Garner: m = m_q + q ((m_p - m_q) qinv mod p)
     q_.from_mont(mq.data(), mq.data());
     p_.reduce(t.data(), mq.data(), ql);       // m_q R_p mod p
