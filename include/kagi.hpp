@@ -14,6 +14,7 @@
 #include "kagi/hash/hmac_drbg.hpp"
 #include "kagi/hash/sha256.hpp"
 
+#include "kagi/pk/p256.hpp"
 #include "kagi/pk/x25519.hpp"
 
 #include "kagi/tls12/prf.hpp"

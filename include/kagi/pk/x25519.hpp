@@ -33,6 +33,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "wide.hpp"
 
 namespace kagi {
 
@@ -40,57 +41,8 @@ namespace detail::c25519 {
 
 using u64 = std::uint64_t;
 
-// ---- 128-bit products: the native type at run time, a portable one at compile time
-
-#if defined(__SIZEOF_INT128__)
-__extension__ typedef unsigned __int128 native_u128;
-#define KAGI_C25519_INT128 1
-#else
-#define KAGI_C25519_INT128 0
-#endif
-
-// A 128-bit unsigned number as two 64-bit words, with the few operations the
-// field code needs. Used at compile time (and at run time on compilers
-// without a 128-bit type).
-struct portable_u128 {
-  u64 lo = 0, hi = 0;
-
-  [[nodiscard]] static constexpr portable_u128 mul(u64 a, u64 b) noexcept {
-    const u64 a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
-    const u64 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    const u64 mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
-    return {(p00 & 0xffffffffu) | (mid << 32), p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32)};
-  }
-  [[nodiscard]] friend constexpr portable_u128 operator+(portable_u128 a, portable_u128 b) noexcept {
-    const u64 lo = a.lo + b.lo;
-    return {lo, a.hi + b.hi + static_cast<u64>(lo < a.lo)};
-  }
-  [[nodiscard]] friend constexpr portable_u128 operator+(portable_u128 a, u64 b) noexcept {
-    const u64 lo = a.lo + b;
-    return {lo, a.hi + static_cast<u64>(lo < b)};
-  }
-  // this >> n, for 0 < n < 64.
-  [[nodiscard]] constexpr portable_u128 shr(int n) const noexcept { return {(lo >> n) | (hi << (64 - n)), hi >> n}; }
-  [[nodiscard]] constexpr u64 low() const noexcept { return lo; }
-};
-
-struct wide_portable {
-  using type = portable_u128;
-  [[nodiscard]] static constexpr type mul(u64 a, u64 b) noexcept { return portable_u128::mul(a, b); }
-  [[nodiscard]] static constexpr type shr(type a, int n) noexcept { return a.shr(n); }
-  [[nodiscard]] static constexpr u64 low(type a) noexcept { return a.low(); }
-};
-
-#if KAGI_C25519_INT128
-struct wide_native {
-  using type = native_u128;
-  [[nodiscard]] static constexpr type mul(u64 a, u64 b) noexcept { return static_cast<native_u128>(a) * b; }
-  [[nodiscard]] static constexpr type shr(type a, int n) noexcept { return a >> n; }
-  [[nodiscard]] static constexpr u64 low(type a) noexcept { return static_cast<u64>(a); }
-};
-#else
-using wide_native = wide_portable;
-#endif
+using wide::wide_native;
+using wide::wide_portable;
 
 // ---- GF(2^255 - 19) in radix 2^51
 //
