@@ -14,9 +14,18 @@
 #include "kagi/hash/hmac_drbg.hpp"
 #include "kagi/hash/sha256.hpp"
 
+#include "kagi/cipher/aes.hpp"
+#include "kagi/cipher/gcm.hpp"
+
+#include "kagi/encoding/der.hpp"
+#include "kagi/encoding/pem.hpp"
+
+#include "kagi/pk/bigint.hpp"
 #include "kagi/pk/p256.hpp"
+#include "kagi/pk/rsa.hpp"
 #include "kagi/pk/x25519.hpp"
 
 #include "kagi/tls12/prf.hpp"
+#include "kagi/tls12/record.hpp"
 
 #endif  // KAGI_HPP

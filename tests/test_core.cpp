@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <kagi/core/bytes.hpp>
 #include <kagi/core/cpu.hpp>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "support/kat.hpp"
+#include "support/vectors.hpp"
 
 using namespace kagi::literals;
 
@@ -185,6 +187,23 @@ TEST_CASE("cpu features and the disable switch") {
     CHECK(features() == 0);
   }
   CHECK(features() == allowed());
+}
+
+TEST_CASE("KAGI_CPU_DISABLE from the environment") {
+  // CTest runs this suite a second time with KAGI_CPU_DISABLE=all (core_cpu_disabled).
+  const char* env = std::getenv("KAGI_CPU_DISABLE");
+  if (env != nullptr && std::string_view(env) == "all") {
+    CHECK(kagi::cpu::allowed() == 0);
+    CHECK(kagi::cpu::features() == 0);
+  } else if (env == nullptr) {
+    CHECK(kagi::cpu::allowed() == kagi::cpu::detected());
+  }
+}
+
+// The vector-file helper fails the test (naming the file) when a file is missing;
+// should_fail makes this case pass only if that happens.
+TEST_CASE("a missing vector file fails the test" * doctest::should_fail()) {
+  (void)kagi_test::read_vector_file("no/such/file.rsp");
 }
 
 TEST_CASE("system_random") {

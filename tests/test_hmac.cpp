@@ -8,7 +8,7 @@
 
 #include "support/kat.hpp"
 #include "support/openssl.hpp"
-#include "support/paths.hpp"
+#include "support/sha256_paths.hpp"
 #include "support/random.hpp"
 #include "support/vectors.hpp"
 
@@ -17,12 +17,6 @@ using kagi::hmac_sha256;
 using kagi_test::bytes;
 
 namespace {
-
-template <class Body>
-void on_every_path(Body body) {
-  kagi_test::for_each_path({kagi_test::portable_path, {"sha-ni", kagi::detail::sha256_shani_needs, 0}},
-                           &kagi::sha256::implementation, body);
-}
 
 bytes mac(std::span<const std::uint8_t> key, std::span<const std::uint8_t> msg) {
   const auto t = hmac_sha256::mac(key, msg);
@@ -39,7 +33,7 @@ TEST_CASE("HMAC-SHA-256 known answer at compile time (RFC 4231 case 2)") {
 TEST_CASE("HMAC-SHA-256 RFC 4231") {
   const auto records = kagi_test::parse_records("rfc/rfc4231_hmac_sha256.txt");
   REQUIRE(records.size() == 7);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     for (const auto& r : records) {
       INFO(r.where());
       bytes expected = r.get_hex("hmac_sha256");
@@ -56,7 +50,7 @@ TEST_CASE("HMAC-SHA-256 RFC 4231") {
 TEST_CASE("HMAC-SHA-256 NIST HMAC.rsp [L=32]") {
   const auto records = kagi_test::parse_records("nist/hmac/HMAC.rsp");
   std::size_t n = 0;
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     n = 0;
     for (const auto& r : records) {
       if (r.header("L") != "32") continue;
@@ -80,7 +74,7 @@ TEST_CASE("HMAC-SHA-256 NIST HMAC.rsp [L=32]") {
 TEST_CASE("HMAC-SHA-256 Wycheproof hmac_sha256_test.json") {
   const auto j = kagi_test::read_json("wycheproof/hmac_sha256_test.json");
   std::size_t count = 0;
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     count = 0;
     for (const auto& g : j.at("testGroups")) {
       const std::size_t tag_bytes = g.at("tagSize").get<std::size_t>() / 8;
@@ -115,7 +109,7 @@ TEST_CASE("HMAC-SHA-256 streaming, key reuse, truncation limits") {
   kagi_test::test_rng rng(10);
   const bytes key = rng.bytes(40);
   const bytes msg = rng.bytes(200);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     const bytes whole = mac(key, msg);
     hmac_sha256 h(key);
     for (std::size_t i = 0; i <= msg.size(); i += 3) {
@@ -150,7 +144,7 @@ TEST_CASE("HMAC-SHA-256 streaming, key reuse, truncation limits") {
 #if KAGI_HAVE_OPENSSL
 TEST_CASE("HMAC-SHA-256 agrees with OpenSSL on random inputs") {
   kagi_test::test_rng rng(11);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     for (int i = 0; i < 300; ++i) {
       const bytes key = rng.bytes(rng.uniform(0, 150));
       const bytes msg = rng.bytes(rng.uniform(0, 2000));

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "support/kat.hpp"
-#include "support/paths.hpp"
+#include "support/sha256_paths.hpp"
 #include "support/vectors.hpp"
 
 using namespace kagi::literals;
@@ -16,8 +16,7 @@ using kagi_test::bytes;
 
 TEST_CASE("HMAC_DRBG NIST HMAC_DRBG.rsp [SHA-256]") {
   const auto records = kagi_test::parse_records("nist/drbg/HMAC_DRBG.rsp");
-  kagi_test::for_each_path({kagi_test::portable_path, {"sha-ni", kagi::detail::sha256_shani_needs, 0}},
-                           &kagi::sha256::implementation, [&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     std::size_t n = 0;
     for (const auto& r : records) {
       if (r.header("@") != "SHA-256") continue;

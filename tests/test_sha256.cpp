@@ -8,7 +8,7 @@
 
 #include "support/kat.hpp"
 #include "support/openssl.hpp"
-#include "support/paths.hpp"
+#include "support/sha256_paths.hpp"
 #include "support/random.hpp"
 #include "support/vectors.hpp"
 
@@ -18,16 +18,6 @@ using kagi_test::bytes;
 
 namespace {
 
-const std::initializer_list<kagi_test::path> sha256_paths = {
-    kagi_test::portable_path,
-    {"sha-ni", kagi::detail::sha256_shani_needs, 0},
-};
-
-template <class Body>
-void on_every_path(Body body) {
-  kagi_test::for_each_path(sha256_paths, &sha256::implementation, body);
-}
-
 bytes digest(std::span<const std::uint8_t> msg) {
   auto d = sha256::hash(msg);
   return bytes(d.begin(), d.end());
@@ -35,7 +25,7 @@ bytes digest(std::span<const std::uint8_t> msg) {
 
 void run_msg_file(const char* file) {
   const auto records = kagi_test::parse_records(file);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     for (const auto& r : records) {
       INFO(r.where());
       const std::size_t len = std::stoul(r.get("Len"));
@@ -65,7 +55,7 @@ TEST_CASE("SHA-256 NIST SHA256LongMsg.rsp") { run_msg_file("nist/sha/SHA256LongM
 TEST_CASE("SHA-256 NIST SHA256Monte.rsp") {
   const auto records = kagi_test::parse_records("nist/sha/SHA256Monte.rsp");
   REQUIRE(records.size() == 101);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     bytes seed = records[0].get_hex("Seed");
     for (std::size_t j = 1; j < records.size(); ++j) {
       INFO(records[j].where());
@@ -88,7 +78,7 @@ TEST_CASE("SHA-256 NIST SHA256Monte.rsp") {
 TEST_CASE("SHA-256 streaming split at every offset equals one-shot") {
   kagi_test::test_rng rng(1);
   const bytes msg = rng.bytes(300);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     const bytes whole = digest(msg);
     for (std::size_t i = 0; i <= msg.size(); ++i) {
       sha256 h;
@@ -117,7 +107,7 @@ TEST_CASE("SHA-256 streaming split at every offset equals one-shot") {
 }
 
 TEST_CASE("SHA-256 portable and SHA-NI agree on random inputs") {
-  const auto paths = kagi_test::available_paths(sha256_paths);
+  const auto paths = kagi_test::available_paths(kagi_test::sha256_paths);
   kagi_test::test_rng rng(2);
   for (std::size_t len = 0; len < 1100; len += 1 + len / 16) {
     const bytes msg = rng.bytes(len);
@@ -132,10 +122,30 @@ TEST_CASE("SHA-256 portable and SHA-NI agree on random inputs") {
   }
 }
 
+TEST_CASE("SHA-256 compress2 equals two single-block compressions, on every path") {
+  kagi_test::test_rng rng(4);
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
+    for (int i = 0; i < 50; ++i) {
+      const bytes b1 = rng.bytes(64), b2 = rng.bytes(64), s = rng.bytes(64);
+      std::array<std::uint32_t, 8> h1{}, h2{};
+      for (std::size_t k = 0; k < 8; ++k) {
+        h1[k] = kagi::load_be32(s.data() + 4 * k);
+        h2[k] = kagi::load_be32(s.data() + 32 + 4 * k);
+      }
+      auto e1 = h1, e2 = h2;
+      kagi::detail::sha256_compress_portable(e1.data(), b1.data(), 1);
+      kagi::detail::sha256_compress_portable(e2.data(), b2.data(), 1);
+      sha256::compress2(h1.data(), b1.data(), h2.data(), b2.data());
+      CHECK(h1 == e1);
+      CHECK(h2 == e2);
+    }
+  });
+}
+
 #if KAGI_HAVE_OPENSSL
 TEST_CASE("SHA-256 agrees with OpenSSL on random inputs") {
   kagi_test::test_rng rng(3);
-  on_every_path([&](const kagi_test::path&) {
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
     for (int i = 0; i < 300; ++i) {
       const bytes msg = rng.bytes(rng.uniform(0, 5000));
       INFO("length " << msg.size());

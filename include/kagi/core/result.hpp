@@ -29,6 +29,33 @@ enum class errc : int {
   request_too_large,   // a DRBG request exceeds the per-call limit
   message_too_long,    // input exceeds the algorithm's length limit
   authentication_failed, // an AEAD tag or MAC did not verify
+  // encoding/der.hpp, encoding/pem.hpp
+  der_truncated,        // DER input ends inside an element
+  der_bad_length,       // DER length is indefinite, not minimal, or too large
+  der_unexpected_tag,   // DER element has another tag than the one expected
+  der_trailing_data,    // DER input has bytes after the expected end
+  der_bad_integer,      // DER INTEGER is empty or not minimally encoded
+  der_negative_integer, // DER INTEGER is negative where only non-negative ones are accepted
+  der_integer_too_large, // DER INTEGER does not fit where it must go
+  der_bad_bit_string,   // DER BIT STRING has bad unused-bits count or padding
+  der_bad_oid,          // DER OBJECT IDENTIFIER is empty or not minimally encoded
+  der_bad_null,         // DER NULL has contents
+  bad_base64,           // text is not valid (canonical) base64
+  pem_no_block,         // no complete PEM block found
+  pem_bad_armor,        // PEM BEGIN/END lines are malformed or do not match
+  pem_wrong_label,      // PEM block has a label the operation does not accept
+  bad_record_mac,      // a TLS record did not decrypt and authenticate (alert bad_record_mac)
+  record_overflow,     // a TLS record or its plaintext is over the RFC 5246 limits (alert record_overflow)
+  sequence_number_exhausted, // a TLS sequence number would wrap; the connection must be rekeyed
+  // pk/rsa.hpp
+  rsa_unsupported_key,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
+  rsa_bad_key_size,     // RSA modulus size outside the accepted range
+  rsa_bad_modulus,      // RSA modulus is even
+  rsa_bad_public_exponent, // RSA public exponent is even, below 3, above 256 bits or not below n
+  rsa_inconsistent_key, // RSA private key components do not belong together
+  rsa_bad_signature,    // RSA signature does not verify
+  rsa_decryption_failed, // RSA ciphertext out of range or its padding is wrong
+  rsa_fault_detected,   // RSA private operation failed its self-check; nothing released
 };
 
 // A short English description of an error code.
@@ -46,6 +73,31 @@ enum class errc : int {
     case errc::request_too_large: return "request exceeds the per-call limit";
     case errc::message_too_long: return "input exceeds the algorithm's length limit";
     case errc::authentication_failed: return "authentication failed";
+    case errc::der_truncated: return "DER input ends inside an element";
+    case errc::der_bad_length: return "DER length is indefinite, not minimal, or too large";
+    case errc::der_unexpected_tag: return "DER element has an unexpected tag";
+    case errc::der_trailing_data: return "DER input has bytes after the expected end";
+    case errc::der_bad_integer: return "DER INTEGER is empty or not minimally encoded";
+    case errc::der_negative_integer: return "DER INTEGER is negative where a non-negative one is required";
+    case errc::der_integer_too_large: return "DER INTEGER is too large";
+    case errc::der_bad_bit_string: return "DER BIT STRING has a bad unused-bits count or non-zero padding";
+    case errc::der_bad_oid: return "DER OBJECT IDENTIFIER is empty or not minimally encoded";
+    case errc::der_bad_null: return "DER NULL has contents";
+    case errc::bad_base64: return "text is not valid base64";
+    case errc::pem_no_block: return "no complete PEM block found";
+    case errc::pem_bad_armor: return "PEM BEGIN/END lines are malformed or do not match";
+    case errc::pem_wrong_label: return "PEM block has a label the operation does not accept";
+    case errc::bad_record_mac: return "TLS record failed authentication (bad_record_mac)";
+    case errc::record_overflow: return "TLS record too long (record_overflow)";
+    case errc::sequence_number_exhausted: return "TLS sequence number would wrap";
+    case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
+    case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
+    case errc::rsa_bad_modulus: return "RSA modulus is even";
+    case errc::rsa_bad_public_exponent: return "RSA public exponent is even, below 3, above 256 bits or not below the modulus";
+    case errc::rsa_inconsistent_key: return "RSA private key components do not belong together";
+    case errc::rsa_bad_signature: return "RSA signature does not verify";
+    case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
+    case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
   }
   return "unknown error";
 }

@@ -79,6 +79,8 @@ constexpr void sha256_compress_portable(std::uint32_t* h, const std::uint8_t* p,
 // Defined in sha256_x86.hpp (included at the end of this header).
 KAGI_TARGET("sha,sse4.1,ssse3") void sha256_compress_shani(std::uint32_t* h, const std::uint8_t* p,
                                                             std::size_t blocks) noexcept;
+KAGI_TARGET("sha,sse4.1,ssse3") void sha256_compress2_shani(std::uint32_t* h1, const std::uint8_t* p1,
+                                                             std::uint32_t* h2, const std::uint8_t* p2) noexcept;
 inline constexpr std::uint32_t sha256_shani_needs = cpu::sha_ni | cpu::sse41 | cpu::ssse3;
 #endif
 
@@ -161,6 +163,20 @@ class sha256 {
     }
 #endif
     detail::sha256_compress_portable(h, blocks, count);
+  }
+
+  // One block for each of two independent states (h1 != h2), interleaved on
+  // SHA-NI so that each stream hides the other's latency.
+  static constexpr void compress2(std::uint32_t* h1, const std::uint8_t* p1, std::uint32_t* h2,
+                                  const std::uint8_t* p2) noexcept {
+#if KAGI_X86
+    if (!std::is_constant_evaluated() && cpu::has(detail::sha256_shani_needs)) {
+      detail::sha256_compress2_shani(h1, p1, h2, p2);
+      return;
+    }
+#endif
+    detail::sha256_compress_portable(h1, p1, 1);
+    detail::sha256_compress_portable(h2, p2, 1);
   }
 
   // The path compress() takes at run time now: "sha-ni" or "portable".

@@ -1,0 +1,1205 @@
+// kagi/pk/rsa.hpp: RSA keys, RSAES-PKCS1-v1_5 (including the TLS 1.2
+// pre-master secret decryption of RFC 5246 7.4.7.1), RSASSA-PKCS1-v1_5 and
+// RSASSA-PSS with SHA-256 (RFC 8017).
+//
+// Keys: rsa_public_key from a SubjectPublicKeyInfo, a PKCS#1 RSAPublicKey or
+// an X.509 certificate; rsa_private_key from PKCS#1 RSAPrivateKey or PKCS#8
+// PrivateKeyInfo, PEM or DER, or generated (FIPS 186-5 B.3.3, e = 65537).
+// Moduli of min_bits..4096 bits are accepted; min_bits is 2048 unless a
+// caller asks for less (1024 for legacy peers; tests go down to 512).
+// Private keys are checked on load (p q = n, e d = 1 mod p-1 and q-1, the
+// CRT values) and wiped when destroyed.
+//
+// The private operation uses the CRT with per-prime base blinding (a fresh
+// random r for each prime: the exponentiation sees c r^e, and r^-1 is applied
+// after), a constant-time fixed-window exponentiation (bn::montgomery::pow),
+// and checks that the result raised to e gives the input back before
+// anything is released (a fault gives an error, or random bytes in
+// decrypt_tls_premaster). Nothing in it branches on, or indexes memory with,
+// the key, the ciphertext or the plaintext.
+//
+// Everything is constexpr (with kagi::hmac_drbg as the random source).
+#ifndef KAGI_PK_RSA_HPP
+#define KAGI_PK_RSA_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "../core/bytes.hpp"
+#include "../core/ct.hpp"
+#include "../core/random.hpp"
+#include "../core/result.hpp"
+#include "../encoding/der.hpp"
+#include "../encoding/pem.hpp"
+#include "../hash/sha256.hpp"
+#include "bigint.hpp"
+
+namespace kagi {
+
+namespace detail::rsa {
+
+using bn::limb;
+inline constexpr std::size_t max_bits = bn::max_bits;        // 4096
+inline constexpr std::size_t max_bytes = max_bits / 8;       // 512
+inline constexpr std::size_t max_limbs = bn::max_limbs;      // 64
+inline constexpr std::size_t floor_bits = 512;               // below this nothing is accepted
+inline constexpr std::size_t max_e_limbs = 4;                // public exponents up to 256 bits
+inline constexpr std::size_t pem_buffer = 16384;             // DER decoded from PEM (certificates too)
+
+// 1.2.840.113549.1.1.1 rsaEncryption
+inline constexpr std::array<std::uint8_t, 9> oid_rsa_encryption{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+// DigestInfo for SHA-256 (RFC 8017 9.2, note 1), followed by the 32-byte hash.
+inline constexpr std::array<std::uint8_t, 19> sha256_digest_info{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                                                 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                                                 0x01, 0x05, 0x00, 0x04, 0x20};
+inline constexpr std::size_t hash_len = 32;
+inline constexpr std::size_t pss_salt_len = 32;
+
+using digest = std::array<std::uint8_t, hash_len>;
+
+// A non-negative integer as big-endian bytes without leading zero bytes.
+// (Leading zero bytes are formatting; skipping them reveals only how many there were.)
+[[nodiscard]] constexpr bytes_view strip_zeros(bytes_view b) noexcept {
+  while (!b.empty() && b[0] == 0) b = b.subspan(1);
+  return b;
+}
+// Bits of a stripped big-endian integer.
+[[nodiscard]] constexpr std::size_t bit_count(bytes_view b) noexcept {
+  if (b.empty()) return 0;
+  return 8 * (b.size() - 1) + static_cast<std::size_t>(bn::bit_length(static_cast<limb>(b[0])));
+}
+
+// out ^= MGF1-SHA256(seed) (RFC 8017 B.2.1), for any out length.
+constexpr void mgf1_xor(bytes_view seed, mutable_bytes out) noexcept {
+  std::array<std::uint8_t, 4> counter{};
+  for (std::size_t done = 0, c = 0; done < out.size(); ++c) {
+    store_be32(counter.data(), static_cast<std::uint32_t>(c));
+    sha256 h;
+    h.update(seed).update(counter);
+    const auto d = h.finish();
+    const std::size_t n = out.size() - done < d.size() ? out.size() - done : d.size();
+    for (std::size_t i = 0; i < n; ++i) out[done + i] ^= d[i];
+    done += n;
+  }
+}
+
+// EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 9.2) into em (k bytes, k >= 62).
+constexpr void emsa_pkcs1_sha256(const digest& h, mutable_bytes em) noexcept {
+  const std::size_t t_len = sha256_digest_info.size() + h.size();
+  const std::size_t ps_end = em.size() - t_len - 1;
+  em[0] = 0x00;
+  em[1] = 0x01;
+  for (std::size_t i = 2; i < ps_end; ++i) em[i] = 0xff;
+  em[ps_end] = 0x00;
+  for (std::size_t i = 0; i < sha256_digest_info.size(); ++i) em[ps_end + 1 + i] = sha256_digest_info[i];
+  for (std::size_t i = 0; i < h.size(); ++i) em[ps_end + 1 + sha256_digest_info.size() + i] = h[i];
+}
+
+// H = SHA-256(0x00 * 8 || mHash || salt) (RFC 8017 9.1.1 steps 5-6).
+[[nodiscard]] constexpr digest pss_hash(const digest& m_hash, bytes_view salt) noexcept {
+  const std::array<std::uint8_t, 8> zeros{};
+  sha256 h;
+  h.update(zeros).update(m_hash).update(salt);
+  return h.finish();
+}
+
+// EMSA-PSS-ENCODE (RFC 8017 9.1.1) with SHA-256, MGF1-SHA-256 and a 32-byte
+// salt into em (em_len = ceil(em_bits / 8) bytes, at least 66).
+constexpr void emsa_pss_encode(const digest& m_hash, bytes_view salt, std::size_t em_bits, mutable_bytes em) noexcept {
+  const std::size_t em_len = em.size();
+  const digest h = pss_hash(m_hash, salt);
+  const std::size_t db_len = em_len - hash_len - 1;
+  for (std::size_t i = 0; i < db_len; ++i) em[i] = 0;
+  em[db_len - salt.size() - 1] = 0x01;
+  for (std::size_t i = 0; i < salt.size(); ++i) em[db_len - salt.size() + i] = salt[i];
+  mgf1_xor(h, em.first(db_len));
+  em[0] &= static_cast<std::uint8_t>(0xffu >> (8 * em_len - em_bits));
+  for (std::size_t i = 0; i < hash_len; ++i) em[db_len + i] = h[i];
+  em[em_len - 1] = 0xbc;
+}
+
+// EMSA-PSS-VERIFY (RFC 8017 9.1.2) for a 32-byte salt. em is public (it
+// comes from a signature), so this is ordinary code.
+[[nodiscard]] constexpr bool emsa_pss_verify(const digest& m_hash, bytes_view em_in, std::size_t em_bits) noexcept {
+  const std::size_t em_len = em_in.size();
+  if (em_len < hash_len + pss_salt_len + 2) return false;
+  if (em_in[em_len - 1] != 0xbc) return false;
+  const std::size_t db_len = em_len - hash_len - 1;
+  const auto top_mask = static_cast<std::uint8_t>(0xffu >> (8 * em_len - em_bits));
+  if ((em_in[0] & ~top_mask) != 0) return false;
+  std::array<std::uint8_t, max_bytes> db{};
+  for (std::size_t i = 0; i < db_len; ++i) db[i] = em_in[i];
+  digest h{};
+  for (std::size_t i = 0; i < hash_len; ++i) h[i] = em_in[db_len + i];
+  mgf1_xor(h, std::span(db).first(db_len));
+  db[0] &= top_mask;
+  const std::size_t ps_len = db_len - pss_salt_len - 1;
+  for (std::size_t i = 0; i < ps_len; ++i)
+    if (db[i] != 0) return false;
+  if (db[ps_len] != 0x01) return false;
+  const digest h2 = pss_hash(m_hash, std::span(db).subspan(ps_len + 1, pss_salt_len));
+  for (std::size_t i = 0; i < hash_len; ++i)
+    if (h[i] != h2[i]) return false;
+  return true;
+}
+
+// ---- key encodings (DER)
+
+struct public_parts {
+  bytes_view n, e;
+};
+struct private_parts {
+  bytes_view n, e, d, p, q, dp, dq, qinv;
+};
+
+// AlgorithmIdentifier ::= SEQUENCE { rsaEncryption, NULL }
+[[nodiscard]] constexpr status read_rsa_algorithm(der::reader& r) noexcept {
+  auto alg = r.read_sequence();
+  if (!alg) return alg.error();
+  auto oid = alg->read_oid();
+  if (!oid) return oid.error();
+  if (!der::oid_equal(*oid, oid_rsa_encryption)) return errc::rsa_unsupported_key;
+  if (auto s = alg->read_null(); !s) return s;
+  return alg->expect_end();
+}
+
+// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+[[nodiscard]] constexpr result<public_parts> read_rsa_public_key(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  auto n = seq->read_integer();
+  if (!n) return n.error();
+  auto e = seq->read_integer();
+  if (!e) return e.error();
+  if (auto s = seq->expect_end(); !s) return s.error();
+  if (auto s = top.expect_end(); !s) return s.error();
+  return public_parts{*n, *e};
+}
+
+// SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING (RSAPublicKey) }
+[[nodiscard]] constexpr result<public_parts> read_spki(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  if (auto s = read_rsa_algorithm(*seq); !s) return s.error();
+  auto key = seq->read_bit_string();
+  if (!key) return key.error();
+  if (auto s = seq->expect_end(); !s) return s.error();
+  if (auto s = top.expect_end(); !s) return s.error();
+  return read_rsa_public_key(*key);
+}
+
+// Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue };
+// TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature,
+// issuer, validity, subject, subjectPublicKeyInfo, ... }. Only the structure
+// needed to find the key is checked (pki/x509.hpp does the rest).
+[[nodiscard]] constexpr result<public_parts> read_certificate_key(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto cert = top.read_sequence();
+  if (!cert) return cert.error();
+  auto tbs = cert->read_sequence();
+  if (!tbs) return tbs.error();
+  if (tbs->peek(der::context_tag(0))) {
+    auto version = tbs->read_constructed(der::context_tag(0));
+    if (!version) return version.error();
+  }
+  if (auto s = tbs->read_integer_raw(); !s) return s.error();  // serialNumber
+  for (int i = 0; i < 4; ++i)                                  // signature, issuer, validity, subject
+    if (auto s = tbs->read_sequence(); !s) return s.error();
+  auto spki = tbs->read_element();
+  if (!spki) return spki.error();
+  if (spki->tag != der::tag_sequence) return errc::der_unexpected_tag;
+  if (auto s = cert->read_sequence(); !s) return s.error();  // signatureAlgorithm
+  if (auto s = cert->read_bit_string_bits(); !s) return s.error();
+  if (auto s = cert->expect_end(); !s) return s.error();
+  if (auto s = top.expect_end(); !s) return s.error();
+  return read_spki(spki->encoding);
+}
+
+// SPKI, RSAPublicKey or Certificate, told apart by their first elements.
+[[nodiscard]] constexpr result<public_parts> read_any_public_key(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  if (seq->peek(der::tag_integer)) return read_rsa_public_key(der_in);
+  auto first = seq->read_sequence();
+  if (!first) return first.error();
+  if (first->peek(der::tag_oid)) return read_spki(der_in);
+  return read_certificate_key(der_in);
+}
+
+// RSAPrivateKey ::= SEQUENCE { version 0, n, e, d, p, q, dp, dq, qinv }
+// (version 1, multi-prime, is refused).
+[[nodiscard]] constexpr result<private_parts> read_rsa_private_key(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  auto version = seq->read_small_integer();
+  if (!version) return version.error();
+  if (*version != 0) return errc::rsa_unsupported_key;
+  private_parts k;
+  for (bytes_view* f : {&k.n, &k.e, &k.d, &k.p, &k.q, &k.dp, &k.dq, &k.qinv}) {
+    auto v = seq->read_integer();
+    if (!v) return v.error();
+    *f = *v;
+  }
+  if (auto s = seq->expect_end(); !s) return s.error();
+  if (auto s = top.expect_end(); !s) return s.error();
+  return k;
+}
+
+// PrivateKeyInfo / OneAsymmetricKey (RFC 5958) ::= SEQUENCE { version 0 or 1,
+// AlgorithmIdentifier, privateKey OCTET STRING (RSAPrivateKey),
+// [0] attributes OPTIONAL, [1] publicKey OPTIONAL }.
+[[nodiscard]] constexpr result<private_parts> read_pkcs8(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  auto version = seq->read_small_integer();
+  if (!version) return version.error();
+  if (*version > 1) return errc::rsa_unsupported_key;
+  if (auto s = read_rsa_algorithm(*seq); !s) return s.error();
+  auto key = seq->read_octet_string();
+  if (!key) return key.error();
+  if (seq->peek(der::context_tag(0)))
+    if (auto s = seq->read_constructed(der::context_tag(0)); !s) return s.error();
+  if (*version == 1 && seq->peek(der::context_tag(1, false)))
+    if (auto s = seq->read(der::context_tag(1, false)); !s) return s.error();
+  if (auto s = seq->expect_end(); !s) return s.error();
+  if (auto s = top.expect_end(); !s) return s.error();
+  return read_rsa_private_key(*key);
+}
+
+[[nodiscard]] constexpr result<private_parts> read_any_private_key(bytes_view der_in) noexcept {
+  der::reader top(der_in);
+  auto seq = top.read_sequence();
+  if (!seq) return seq.error();
+  if (auto v = seq->read_integer_raw(); !v) return v.error();
+  if (seq->peek(der::tag_sequence)) return read_pkcs8(der_in);
+  return read_rsa_private_key(der_in);
+}
+
+// ---- a small DER writer for exporting keys
+
+class der_writer {
+ public:
+  constexpr explicit der_writer(mutable_bytes out) noexcept : out_(out) {}
+  constexpr void put(std::uint8_t b) noexcept {
+    if (at_ < out_.size()) out_[at_] = b;
+    ++at_;
+  }
+  constexpr void put(bytes_view b) noexcept {
+    for (auto x : b) put(x);
+  }
+  constexpr void header(std::uint8_t tag, std::size_t len) noexcept {
+    put(tag);
+    if (len < 0x80) {
+      put(static_cast<std::uint8_t>(len));
+      return;
+    }
+    std::size_t bytes = 0;
+    for (std::size_t v = len; v != 0; v >>= 8) ++bytes;
+    put(static_cast<std::uint8_t>(0x80 | bytes));
+    for (std::size_t i = bytes; i-- > 0;) put(static_cast<std::uint8_t>(len >> (8 * i)));
+  }
+  // INTEGER from a big-endian magnitude without leading zeros.
+  constexpr void integer(bytes_view mag) noexcept {
+    const bool pad = mag.empty() || (mag[0] & 0x80u) != 0;
+    header(der::tag_integer, mag.size() + (pad ? 1 : 0));
+    if (pad) put(0);
+    put(mag);
+  }
+  [[nodiscard]] constexpr std::size_t size() const noexcept { return at_; }
+  [[nodiscard]] constexpr bool fits() const noexcept { return at_ <= out_.size(); }
+
+  [[nodiscard]] static constexpr std::size_t header_size(std::size_t len) noexcept {
+    if (len < 0x80) return 2;
+    std::size_t n = 2;  // tag, 0x80 | count, then the length's bytes
+    for (std::size_t v = len; v != 0; v >>= 8) ++n;
+    return n;
+  }
+  [[nodiscard]] static constexpr std::size_t integer_size(bytes_view mag) noexcept {
+    const std::size_t len = mag.size() + ((mag.empty() || (mag[0] & 0x80u) != 0) ? 1 : 0);
+    return header_size(len) + len;
+  }
+
+ private:
+  mutable_bytes out_;
+  std::size_t at_ = 0;
+};
+
+// ---- primes for key generation
+
+// Odd primes below 2000, grouped into products below 2^32 for trial division.
+struct prime_group {
+  std::uint32_t product = 1;
+  std::uint64_t product_mu = 0;  // floor((2^64 - 1) / product)
+  std::array<std::uint16_t, 9> primes{};
+  std::array<std::uint64_t, 9> mu{};  // floor((2^64 - 1) / prime)
+  std::size_t count = 0;
+};
+inline constexpr std::size_t small_prime_limit = 2000;
+
+consteval auto make_prime_groups() {
+  std::array<bool, small_prime_limit> composite{};
+  std::array<prime_group, 120> groups{};
+  std::size_t g = 0;
+  for (std::size_t i = 3; i < small_prime_limit; i += 2) {
+    if (composite[i]) continue;
+    for (std::size_t j = i * i; j < small_prime_limit; j += 2 * i) composite[j] = true;
+    if (std::uint64_t{groups[g].product} * i >= (std::uint64_t{1} << 32) || groups[g].count == 9) ++g;
+    auto& grp = groups[g];
+    grp.primes[grp.count] = static_cast<std::uint16_t>(i);
+    grp.mu[grp.count] = ~std::uint64_t{0} / i;
+    ++grp.count;
+    grp.product = static_cast<std::uint32_t>(grp.product * i);
+  }
+  for (auto& grp : groups)
+    if (grp.count != 0) grp.product_mu = ~std::uint64_t{0} / grp.product;
+  return groups;
+}
+inline constexpr auto prime_groups = make_prime_groups();
+
+// v mod d for d < 2^32 with mu = floor((2^64 - 1) / d), without division (Barrett).
+[[nodiscard]] constexpr std::uint64_t mod_barrett(std::uint64_t v, std::uint64_t d, std::uint64_t mu) noexcept {
+  const std::uint64_t q = bn::mul_wide(v, mu).hi;
+  std::uint64_t r = v - q * d;
+  r -= d & ct::ge(r, d);
+  r -= d & ct::ge(r, d);
+  return r;
+}
+// x mod d (x of n limbs) for a public d < 2^32, in constant time.
+[[nodiscard]] constexpr std::uint64_t mod_small(const limb* x, std::size_t n, std::uint64_t d, std::uint64_t mu) noexcept {
+  std::uint64_t r = 0;
+  for (std::size_t i = n; i-- > 0;) {
+    r = mod_barrett((r << 32) | (x[i] >> 32), d, mu);
+    r = mod_barrett((r << 32) | (x[i] & 0xffffffffu), d, mu);
+  }
+  return r;
+}
+
+// True when no odd prime below 2000 divides x (x > 2000). Only the verdict is revealed.
+[[nodiscard]] constexpr bool passes_trial_division(const limb* x, std::size_t n) noexcept {
+  std::uint64_t bad = 0;
+  for (const auto& grp : prime_groups) {
+    if (grp.count == 0) break;
+    const std::uint64_t r = mod_small(x, n, grp.product, grp.product_mu);
+    for (std::size_t i = 0; i < grp.count; ++i) bad |= ct::is_zero(mod_barrett(r, grp.primes[i], grp.mu[i]));
+  }
+  return !ct::declassify(bad != 0);
+}
+
+// Miller-Rabin rounds for a prime of `bits` bits: FIPS 186-5 table B.1
+// (2^-112 for 1024-bit primes, 2^-128 for 1536, 2^-144 for 2048); more
+// below 1024 bits (legacy and test keys).
+[[nodiscard]] constexpr int miller_rabin_rounds(std::size_t bits) noexcept {
+  return bits >= 1536 ? 4 : bits >= 1024 ? 5 : bits >= 512 ? 7 : 10;
+}
+
+// Random bits into x (n limbs), keeping `bits` bits.
+template <class R>
+constexpr void random_bits(limb* x, std::size_t bits, R& rng) noexcept {
+  const std::size_t n = bn::limbs_for_bits(bits);
+  std::array<std::uint8_t, 8 * (max_limbs + 2)> buf{};
+  rng.fill(std::span(buf).first(8 * n));
+  for (std::size_t i = 0; i < n; ++i) x[i] = load_le64(buf.data() + 8 * i);
+  if (bits % 64 != 0) x[n - 1] &= (limb{1} << (bits % 64)) - 1;
+  secure_wipe(buf);
+}
+
+// FIPS 186-5 B.3.1 (Miller-Rabin) on the odd w of `bits` bits (n limbs). The
+// number of trailing zeros of w - 1 is treated as public (it is about two bits
+// of information, the same choice BoringSSL makes); everything else about w
+// is handled in constant time and only the verdict is revealed.
+template <class R>
+[[nodiscard]] constexpr bool miller_rabin(const limb* w, std::size_t bits, int rounds, R& rng) noexcept {
+  const std::size_t n = bn::limbs_for_bits(bits);
+  auto ctx = bn::montgomery::create(w, n);
+  if (!ctx) return false;
+  std::array<limb, max_limbs> wm1{}, m{}, b{}, z{}, minus_one{}, zero{}, two{};
+  (void)bn::sub_limb(wm1.data(), w, 1, n);
+  const auto a = static_cast<std::size_t>(ct::declassify(bn::trailing_zeros(wm1.data(), n)));
+  // m = (w - 1) >> a (a public now)
+  std::array<limb, max_limbs + 1> t{};
+  bn::copy(t.data(), wm1.data(), n);
+  const std::size_t ls = a / bn::limb_bits;
+  for (std::size_t i = 0; i < n; ++i) t[i] = i + ls < n ? t[i + ls] : 0;
+  bn::shift_right(m.data(), t.data(), static_cast<unsigned>(a % bn::limb_bits), n);
+  ctx->mod_sub(minus_one.data(), zero.data(), ctx->one());
+  two[0] = 2;
+  for (int round = 0; round < rounds; ++round) {
+    // b uniform in [2, w - 2]: random bits(w)-bit numbers until one is in range.
+    for (;;) {
+      random_bits(b.data(), bits, rng);
+      const limb in_range = ~bn::less(b.data(), two.data(), n) & bn::less(b.data(), wm1.data(), n);
+      if (ct::declassify(in_range != 0)) break;
+    }
+    ctx->to_mont(z.data(), b.data());
+    ctx->pow(z.data(), z.data(), m.data(), bits);
+    limb pass = bn::equal(z.data(), ctx->one(), n) | bn::equal(z.data(), minus_one.data(), n);
+    for (std::size_t j = 1; j < a; ++j) {
+      ctx->sqr(z.data(), z.data());
+      pass |= bn::equal(z.data(), minus_one.data(), n);
+    }
+    if (!ct::declassify(pass != 0)) return false;
+  }
+  secure_wipe(z);
+  secure_wipe(b);
+  return true;
+}
+
+// A random probable prime p of exactly `bits` bits with the top two bits set
+// (so that p q has 2 bits bits) and gcd(p - 1, e) = 1 for the prime e = 65537.
+template <class R>
+constexpr void random_prime(limb* p, std::size_t bits, R& rng) noexcept {
+  const std::size_t n = bn::limbs_for_bits(bits);
+  constexpr std::uint64_t e = 65537, e_mu = ~std::uint64_t{0} / e;
+  for (;;) {
+    random_bits(p, bits, rng);
+    p[(bits - 1) / 64] |= limb{1} << ((bits - 1) % 64);
+    p[(bits - 2) / 64] |= limb{1} << ((bits - 2) % 64);
+    p[0] |= 1;
+    if (!passes_trial_division(p, n)) continue;
+    if (ct::declassify(mod_small(p, n, e, e_mu) == 1)) continue;
+    if (miller_rabin(p, bits, miller_rabin_rounds(bits), rng)) return;
+  }
+}
+
+}  // namespace detail::rsa
+
+class rsa_private_key;
+
+class rsa_public_key {
+ public:
+  using limb = bn::limb;
+  static constexpr std::size_t max_bits = detail::rsa::max_bits;
+  static constexpr std::size_t default_min_bits = 2048;
+
+  constexpr rsa_public_key() noexcept = default;
+
+  // From the big-endian modulus and public exponent (leading zero bytes are
+  // fine). Errors: rsa_bad_key_size (outside min_bits..4096 bits),
+  // rsa_bad_modulus (even), rsa_bad_public_exponent (even, < 3, > 256 bits,
+  // or not below n).
+  [[nodiscard]] static constexpr result<rsa_public_key> from_components(bytes_view n_be, bytes_view e_be,
+                                                                        std::size_t min_bits = default_min_bits) noexcept {
+    if (min_bits < detail::rsa::floor_bits) min_bits = detail::rsa::floor_bits;
+    const bytes_view n = detail::rsa::strip_zeros(n_be), e = detail::rsa::strip_zeros(e_be);
+    const std::size_t bits = detail::rsa::bit_count(n);
+    if (bits < min_bits || bits > max_bits) return errc::rsa_bad_key_size;
+    if ((n[n.size() - 1] & 1u) == 0) return errc::rsa_bad_modulus;
+    if (e.empty() || (e[e.size() - 1] & 1u) == 0 || e.size() > 8 * detail::rsa::max_e_limbs ||
+        (e.size() == 1 && e[0] < 3))
+      return errc::rsa_bad_public_exponent;
+    rsa_public_key k;
+    const std::size_t nl = bn::limbs_for_bits(bits);
+    std::array<limb, detail::rsa::max_limbs> nn{};
+    if (!bn::from_bytes(nn.data(), nl, n)) return errc::rsa_bad_key_size;
+    auto ctx = bn::montgomery::create(nn.data(), nl);
+    if (!ctx) return errc::rsa_bad_modulus;
+    k.n_ = *ctx;
+    k.e_limbs_ = bn::limbs_for_bits(detail::rsa::bit_count(e));
+    if (!bn::from_bytes(k.e_.data(), k.e_limbs_, e)) return errc::rsa_bad_public_exponent;
+    if (k.e_limbs_ > nl || (k.e_limbs_ == nl && !bn::less(k.e_.data(), nn.data(), nl)))
+      return errc::rsa_bad_public_exponent;
+    k.bits_ = bits;
+    k.size_ = (bits + 7) / 8;
+    return k;
+  }
+
+  // SubjectPublicKeyInfo, PKCS#1 RSAPublicKey, or an X.509 certificate (DER).
+  [[nodiscard]] static constexpr result<rsa_public_key> from_der(bytes_view der,
+                                                                 std::size_t min_bits = default_min_bits) noexcept {
+    auto parts = detail::rsa::read_any_public_key(der);
+    if (!parts) return parts.error();
+    return from_components(parts->n, parts->e, min_bits);
+  }
+
+  // The first PEM block labelled PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE.
+  [[nodiscard]] static constexpr result<rsa_public_key> from_pem(std::string_view text,
+                                                                 std::size_t min_bits = default_min_bits) noexcept {
+    bool saw_block = false;
+    for (;;) {
+      auto b = pem::find(text);
+      if (!b) return (b.error() == errc::pem_no_block && saw_block) ? errc::pem_wrong_label : b.error();
+      saw_block = true;
+      if (b->label == "PUBLIC KEY" || b->label == "RSA PUBLIC KEY" || b->label == "CERTIFICATE") {
+        std::array<std::uint8_t, detail::rsa::pem_buffer> der{};
+        auto n = base64::decode(b->body, der, true);
+        if (!n) return n.error();
+        const bytes_view d = std::span(der).first(*n);
+        if (b->label == "PUBLIC KEY") {
+          auto parts = detail::rsa::read_spki(d);
+          if (!parts) return parts.error();
+          return from_components(parts->n, parts->e, min_bits);
+        }
+        if (b->label == "RSA PUBLIC KEY") {
+          auto parts = detail::rsa::read_rsa_public_key(d);
+          if (!parts) return parts.error();
+          return from_components(parts->n, parts->e, min_bits);
+        }
+        auto parts = detail::rsa::read_certificate_key(d);
+        if (!parts) return parts.error();
+        return from_components(parts->n, parts->e, min_bits);
+      }
+      text = b->rest;
+    }
+  }
+
+  // Modulus size in bits and in bytes (k: the length of ciphertexts and signatures).
+  [[nodiscard]] constexpr std::size_t bits() const noexcept { return bits_; }
+  [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
+  // The modulus as size() big-endian bytes, the exponent as a number.
+  constexpr void modulus(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, n_.modulus(), n_.size()); }
+  [[nodiscard]] constexpr std::uint64_t exponent_u64() const noexcept { return e_[0]; }
+  constexpr void exponent(mutable_bytes out) const noexcept { (void)bn::to_bytes(out, e_.data(), e_limbs_); }
+
+  // RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1): out gets size() bytes.
+  // Errors: message_too_long (more than size() - 11 bytes), buffer_too_small.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status encrypt_pkcs1(bytes_view msg, mutable_bytes out, R&& rng) const noexcept {
+    const std::size_t k = size_;
+    if (out.size() < k) return errc::buffer_too_small;
+    if (msg.size() + 11 > k) return errc::message_too_long;
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    const std::size_t ps_len = k - 3 - msg.size();
+    em[0] = 0x00;
+    em[1] = 0x02;
+    rng.fill(std::span(em).subspan(2, ps_len));
+    for (std::size_t i = 2; i < 2 + ps_len; ++i) {
+      while (em[i] == 0) rng.fill(std::span(em).subspan(i, 1));  // PS: non-zero random bytes
+    }
+    em[2 + ps_len] = 0x00;
+    for (std::size_t i = 0; i < msg.size(); ++i) em[3 + ps_len + i] = msg[i];
+    std::array<limb, detail::rsa::max_limbs> m{};
+    (void)bn::from_bytes(m.data(), n_.size(), std::span(em).first(k));  // m < 2^(8(k-1)) <= n
+    public_op(m.data(), m.data());
+    (void)bn::to_bytes(out.first(k), m.data(), n_.size());
+    secure_wipe(em);
+    secure_wipe(m);
+    return {};
+  }
+
+  // RSASSA-PKCS1-v1_5 verification with SHA-256: the signature must be
+  // exactly size() bytes and below n, and s^e must equal the whole encoded
+  // message (rebuilt here and compared, never parsed). Errors: bad_length,
+  // rsa_bad_signature.
+  [[nodiscard]] constexpr status verify_pkcs1_sha256(bytes_view msg, bytes_view sig) const noexcept {
+    return verify_pkcs1_sha256_digest(sha256::hash(msg), sig);
+  }
+  [[nodiscard]] constexpr status verify_pkcs1_sha256_digest(std::span<const std::uint8_t, 32> hash,
+                                                            bytes_view sig) const noexcept {
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{}, expect{};
+    if (auto s = open_signature(sig, std::span(em).first(size_)); !s) return s;
+    detail::rsa::digest h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
+    detail::rsa::emsa_pkcs1_sha256(h, std::span(expect).first(size_));
+    if (!ct_equal(std::span(em).first(size_), std::span(expect).first(size_))) return errc::rsa_bad_signature;
+    return {};
+  }
+
+  // RSASSA-PSS verification with SHA-256, MGF1-SHA-256 and a 32-byte salt.
+  // Errors: bad_length, rsa_bad_signature.
+  [[nodiscard]] constexpr status verify_pss_sha256(bytes_view msg, bytes_view sig) const noexcept {
+    return verify_pss_sha256_digest(sha256::hash(msg), sig);
+  }
+  [[nodiscard]] constexpr status verify_pss_sha256_digest(std::span<const std::uint8_t, 32> hash,
+                                                          bytes_view sig) const noexcept {
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    if (auto s = open_signature(sig, std::span(em).first(size_)); !s) return s;
+    // EM has emLen = ceil((bits - 1) / 8) bytes: one byte fewer than k when
+    // bits - 1 is a multiple of 8, and that leading byte must then be zero.
+    const std::size_t em_bits = bits_ - 1, em_len = (em_bits + 7) / 8;
+    if (em_len < size_ && em[0] != 0) return errc::rsa_bad_signature;
+    detail::rsa::digest h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
+    if (!detail::rsa::emsa_pss_verify(h, std::span(em).subspan(size_ - em_len, em_len), em_bits))
+      return errc::rsa_bad_signature;
+    return {};
+  }
+
+  // SubjectPublicKeyInfo DER into out; returns its length (errc::buffer_too_small).
+  [[nodiscard]] constexpr result<std::size_t> to_der(mutable_bytes out) const noexcept {
+    std::array<std::uint8_t, detail::rsa::max_bytes> nb{};
+    std::array<std::uint8_t, 8 * detail::rsa::max_e_limbs> eb{};
+    modulus(std::span(nb).first(size_));
+    exponent(eb);
+    const bytes_view n = detail::rsa::strip_zeros(std::span(nb).first(size_)), e = detail::rsa::strip_zeros(eb);
+    using w = detail::rsa::der_writer;
+    const std::size_t rsa_len = w::integer_size(n) + w::integer_size(e);
+    const std::size_t rsa_total = w::header_size(rsa_len) + rsa_len;
+    const std::size_t alg_len = 2 + detail::rsa::oid_rsa_encryption.size() + 2;
+    const std::size_t bits_len = 1 + rsa_total;
+    const std::size_t body = w::header_size(alg_len) + alg_len + w::header_size(bits_len) + bits_len;
+    w out_w(out);
+    out_w.header(der::tag_sequence, body);
+    out_w.header(der::tag_sequence, alg_len);
+    out_w.header(der::tag_oid, detail::rsa::oid_rsa_encryption.size());
+    out_w.put(detail::rsa::oid_rsa_encryption);
+    out_w.header(der::tag_null, 0);
+    out_w.header(der::tag_bit_string, bits_len);
+    out_w.put(0);
+    out_w.header(der::tag_sequence, rsa_len);
+    out_w.integer(n);
+    out_w.integer(e);
+    if (!out_w.fits()) return errc::buffer_too_small;
+    return out_w.size();
+  }
+  // The same as a PEM "PUBLIC KEY" block.
+  [[nodiscard]] std::string to_pem() const {
+    std::array<std::uint8_t, 2 * detail::rsa::max_bytes> der{};
+    const auto n = to_der(der);
+    return pem::encode("PUBLIC KEY", std::span(der).first(n ? *n : 0));
+  }
+
+  // The path the modular arithmetic takes for this key's modulus now.
+  [[nodiscard]] const char* implementation() const noexcept { return n_.implementation(); }
+
+  // x^e mod n for x < n (limbs of the modulus size); out may alias x.
+  constexpr void public_op(const limb* x, limb* out) const noexcept {
+    std::array<limb, detail::rsa::max_limbs> t{};
+    n_.to_mont(t.data(), x);
+    n_.pow_public(t.data(), t.data(), e_.data(), e_limbs_);
+    n_.from_mont(out, t.data());
+  }
+  [[nodiscard]] constexpr const bn::montgomery& modulus_context() const noexcept { return n_; }
+
+ private:
+  friend class rsa_private_key;
+
+  // s^e as size() bytes into em, after the length and range checks.
+  [[nodiscard]] constexpr status open_signature(bytes_view sig, mutable_bytes em) const noexcept {
+    if (sig.size() != size_) return errc::bad_length;
+    std::array<limb, detail::rsa::max_limbs> s{};
+    (void)bn::from_bytes(s.data(), n_.size(), sig);
+    if (!bn::less(s.data(), n_.modulus(), n_.size())) return errc::rsa_bad_signature;
+    public_op(s.data(), s.data());
+    (void)bn::to_bytes(em, s.data(), n_.size());
+    return {};
+  }
+
+  bn::montgomery n_;
+  std::array<limb, detail::rsa::max_e_limbs> e_{};
+  std::size_t e_limbs_ = 0;
+  std::size_t bits_ = 0;
+  std::size_t size_ = 0;
+};
+
+class rsa_private_key {
+ public:
+  using limb = bn::limb;
+  static constexpr std::size_t max_bits = detail::rsa::max_bits;
+  static constexpr std::size_t default_min_bits = rsa_public_key::default_min_bits;
+  static constexpr std::size_t premaster_size = 48;
+
+  constexpr rsa_private_key() noexcept = default;
+  constexpr rsa_private_key(const rsa_private_key&) noexcept = default;
+  constexpr rsa_private_key& operator=(const rsa_private_key&) noexcept = default;
+  constexpr ~rsa_private_key() {
+    secure_wipe(d_);
+    secure_wipe(dp_);
+    secure_wipe(dq_);
+    secure_wipe(qinv_);
+  }  // (the montgomery contexts of p and q wipe themselves)
+
+  // From the eight big-endian components of a two-prime key. Every relation
+  // is checked (p q = n, d e = 1 mod p-1 and q-1, dp e = 1 mod p-1,
+  // dq e = 1 mod q-1, q qinv = 1 mod p, each value in range) in constant
+  // time; only the verdict is revealed. Errors: those of
+  // rsa_public_key::from_components, rsa_inconsistent_key.
+  [[nodiscard]] static constexpr result<rsa_private_key> from_components(
+      bytes_view n, bytes_view e, bytes_view d, bytes_view p, bytes_view q, bytes_view dp, bytes_view dq,
+      bytes_view qinv, std::size_t min_bits = default_min_bits) noexcept {
+    using namespace detail::rsa;
+    auto pub = rsa_public_key::from_components(n, e, min_bits);
+    if (!pub) return pub.error();
+    rsa_private_key k;
+    k.pub_ = *pub;
+    const std::size_t nl = pub->n_.size();
+    const limb* nn = pub->n_.modulus();
+    const bytes_view ps = strip_zeros(p), qs = strip_zeros(q);
+    const std::size_t pl = bn::limbs_for_bits(8 * ps.size()), ql = bn::limbs_for_bits(8 * qs.size());
+    if (pl == 0 || ql == 0 || pl > nl || ql > nl) return errc::rsa_inconsistent_key;
+    std::array<limb, max_limbs> pp{}, qq{}, t{}, one{};
+    std::array<limb, 2 * max_limbs + max_e_limbs> prod{}, wide{};
+    one[0] = 1;
+    (void)bn::from_bytes(pp.data(), pl, ps);
+    (void)bn::from_bytes(qq.data(), ql, qs);
+    auto pc = bn::montgomery::create(pp.data(), pl);
+    auto qc = bn::montgomery::create(qq.data(), ql);
+    if (!pc || !qc) return errc::rsa_inconsistent_key;
+    limb ok = ~limb{0};
+    // p q = n
+    bn::mul(prod.data(), pp.data(), pl, qq.data(), ql);
+    ok &= bn::is_zero(prod.data() + nl, pl + ql > nl ? pl + ql - nl : 0);
+    ok &= bn::equal(prod.data(), nn, nl < pl + ql ? nl : pl + ql);
+    if (pl + ql < nl) ok = 0;
+    // the exponents and qinv, each in range
+    const bool fit = bn::from_bytes(k.d_.data(), nl, d) && bn::from_bytes(k.dp_.data(), pl, dp) &&
+                     bn::from_bytes(k.dq_.data(), ql, dq) && bn::from_bytes(k.qinv_.data(), pl, qinv);
+    if (!fit) return errc::rsa_inconsistent_key;
+    std::array<limb, max_limbs> pm1{}, qm1{};
+    (void)bn::sub_limb(pm1.data(), pp.data(), 1, pl);
+    (void)bn::sub_limb(qm1.data(), qq.data(), 1, ql);
+    ok &= bn::less(k.d_.data(), nn, nl) & ~bn::is_zero(k.d_.data(), nl);
+    ok &= bn::less(k.dp_.data(), pm1.data(), pl) & bn::less(k.dq_.data(), qm1.data(), ql);
+    ok &= bn::less(k.qinv_.data(), pp.data(), pl);
+    // e x = 1 mod (p - 1) or (q - 1) for x = d, dp, dq
+    const limb* e_l = pub->e_.data();
+    const std::size_t el = pub->e_limbs_;
+    auto is_inverse_of_e = [&](const limb* x, std::size_t xl, const limb* mod, std::size_t ml) {
+      bn::mul(wide.data(), x, xl, e_l, el);
+      bn::divmod(nullptr, t.data(), wide.data(), xl + el, mod, ml);
+      return bn::equal(t.data(), one.data(), ml);
+    };
+    ok &= is_inverse_of_e(k.d_.data(), nl, pm1.data(), pl) & is_inverse_of_e(k.d_.data(), nl, qm1.data(), ql);
+    ok &= is_inverse_of_e(k.dp_.data(), pl, pm1.data(), pl) & is_inverse_of_e(k.dq_.data(), ql, qm1.data(), ql);
+    // q qinv = 1 mod p: (q R mod p) qinv / R
+    pc->reduce(t.data(), qq.data(), ql);
+    pc->mul(t.data(), t.data(), k.qinv_.data());
+    ok &= bn::equal(t.data(), one.data(), pl);
+    secure_wipe(pp);
+    secure_wipe(qq);
+    secure_wipe(t);
+    secure_wipe(prod);
+    secure_wipe(wide);
+    secure_wipe(pm1);
+    secure_wipe(qm1);
+    if (!ct::declassify(ok != 0)) return errc::rsa_inconsistent_key;
+    k.p_ = *pc;
+    k.q_ = *qc;
+    k.p_bits_ = static_cast<std::size_t>(ct::declassify(bn::bit_length(k.p_.modulus(), pl)));
+    k.q_bits_ = static_cast<std::size_t>(ct::declassify(bn::bit_length(k.q_.modulus(), ql)));
+    return k;
+  }
+
+  // PKCS#1 RSAPrivateKey or PKCS#8 PrivateKeyInfo (unencrypted), DER.
+  [[nodiscard]] static constexpr result<rsa_private_key> from_der(bytes_view der,
+                                                                  std::size_t min_bits = default_min_bits) noexcept {
+    auto k = detail::rsa::read_any_private_key(der);
+    if (!k) return k.error();
+    return from_components(k->n, k->e, k->d, k->p, k->q, k->dp, k->dq, k->qinv, min_bits);
+  }
+
+  // The first PEM block labelled PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY (PKCS#1).
+  [[nodiscard]] static constexpr result<rsa_private_key> from_pem(std::string_view text,
+                                                                  std::size_t min_bits = default_min_bits) noexcept {
+    bool saw_block = false;
+    for (;;) {
+      auto b = pem::find(text);
+      if (!b) return (b.error() == errc::pem_no_block && saw_block) ? errc::pem_wrong_label : b.error();
+      saw_block = true;
+      if (b->label == "PRIVATE KEY" || b->label == "RSA PRIVATE KEY") {
+        std::array<std::uint8_t, detail::rsa::pem_buffer / 2> der{};
+        auto n = base64::decode(b->body, der, true);
+        result<rsa_private_key> r = errc::invalid_argument;
+        if (!n) {
+          r = n.error();
+        } else {
+          const bytes_view d = std::span(der).first(*n);
+          auto parts = b->label == "PRIVATE KEY" ? detail::rsa::read_pkcs8(d) : detail::rsa::read_rsa_private_key(d);
+          if (!parts) r = parts.error();
+          else r = from_components(parts->n, parts->e, parts->d, parts->p, parts->q, parts->dp, parts->dq,
+                                   parts->qinv, min_bits);
+        }
+        secure_wipe(der);
+        return r;
+      }
+      text = b->rest;
+    }
+  }
+
+  // A new key of `bits` bits (even, min_bits..4096) with e = 65537, by FIPS
+  // 186-5 B.3.3: random primes of bits/2 bits with the top two bits set,
+  // trial division by the odd primes below 2000, gcd(p - 1, e) = 1,
+  // Miller-Rabin rounds per table B.1, |p - q| > 2^(bits/2 - 100),
+  // d = e^-1 mod lcm(p - 1, q - 1) > 2^(bits/2). The new key passes the same
+  // checks as a loaded one. Errors: rsa_bad_key_size.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] static constexpr result<rsa_private_key> generate(std::size_t bits, R&& rng,
+                                                                  std::size_t min_bits = default_min_bits) noexcept {
+    using namespace detail::rsa;
+    if (min_bits < floor_bits) min_bits = floor_bits;
+    if (bits % 2 != 0 || bits < min_bits || bits > max_bits) return errc::rsa_bad_key_size;
+    const std::size_t pb = bits / 2, pl = bn::limbs_for_bits(pb), nl = bn::limbs_for_bits(bits);
+    std::array<limb, max_limbs> p{}, q{}, diff{}, pm1{}, qm1{}, o1{}, y{}, g{}, dp{}, dq{}, qinv{}, t{};
+    std::array<limb, max_limbs + 2> d{}, lam{};
+    std::array<limb, 2 * max_limbs + 2> phi{}, x{};
+    const limb e = 65537;
+    for (;;) {
+      random_prime(p.data(), pb, rng);
+      // q with |p - q| > 2^(pb - 100)
+      for (;;) {
+        random_prime(q.data(), pb, rng);
+        const limb borrow = bn::sub(diff.data(), p.data(), q.data(), pl);
+        bn::cond_negate(ct::mask_from_bit(borrow), diff.data(), diff.data(), pl);
+        if (ct::declassify(bn::bit_length(diff.data(), pl) > pb - 100)) break;
+      }
+      // lambda = (p - 1)(q - 1) / gcd(p - 1, q - 1)
+      (void)bn::sub_limb(pm1.data(), p.data(), 1, pl);
+      (void)bn::sub_limb(qm1.data(), q.data(), 1, pl);
+      for (std::size_t i = 0; i < pl; ++i) t[i] = pm1[i] | qm1[i];
+      const limb twos = bn::trailing_zeros(t.data(), pl);                    // min of both 2-adic valuations
+      bn::shift_right_secret(o1.data(), pm1.data(), bn::trailing_zeros(pm1.data(), pl), pl);  // odd part of p - 1
+      bn::divmod(nullptr, y.data(), qm1.data(), pl, o1.data(), pl);          // (q - 1) mod o1
+      auto oc = bn::montgomery::create(o1.data(), pl);
+      if (!oc) continue;  // o1 = 1 cannot happen for primes this large
+      oc->gcd(g.data(), y.data());                                           // odd part of the gcd
+      bn::shift_left_secret(g.data(), g.data(), twos, pl);
+      bn::mul(phi.data(), pm1.data(), pl, qm1.data(), pl);
+      bn::divmod(x.data(), t.data(), phi.data(), 2 * pl, g.data(), pl);      // x = lambda
+      bn::copy(lam.data(), x.data(), nl);
+      // d = (1 + lambda (e - t)) / e with t = lambda^-1 mod e (e is prime and
+      // does not divide p - 1 or q - 1, so t exists).
+      std::array<limb, 1> lm{}, em{e}, ti{};
+      bn::divmod(nullptr, lm.data(), lam.data(), nl, em.data(), 1);
+      auto ec = bn::montgomery::create(em.data(), 1);
+      if (!ec) return errc::invalid_argument;
+      if (!ct::declassify(ec->inverse(ti.data(), lm.data()) != 0)) continue;
+      bn::mul_limb(x.data(), lam.data(), e - ti[0], nl);
+      (void)bn::add_limb(x.data(), x.data(), 1, nl + 1);
+      bn::divmod(d.data(), t.data(), x.data(), nl + 1, em.data(), 1);
+      // FIPS 186-5: d > 2^(bits/2), else start again.
+      if (!ct::declassify(bn::bit_length(d.data(), nl) > pb)) continue;
+      bn::divmod(nullptr, dp.data(), d.data(), nl, pm1.data(), pl);
+      bn::divmod(nullptr, dq.data(), d.data(), nl, qm1.data(), pl);
+      auto pc = bn::montgomery::create(p.data(), pl);
+      if (!pc) continue;
+      bn::divmod(nullptr, t.data(), q.data(), pl, p.data(), pl);
+      if (!ct::declassify(pc->inverse(qinv.data(), t.data()) != 0)) continue;
+      // Through bytes, so that the new key is checked like a loaded one.
+      std::array<std::uint8_t, max_bytes> nb{}, db{};
+      std::array<std::uint8_t, max_bytes / 2> pb_{}, qb{}, dpb{}, dqb{}, qib{};
+      bn::mul(x.data(), p.data(), pl, q.data(), pl);
+      const std::size_t k = (bits + 7) / 8, h = 8 * pl;
+      (void)bn::to_bytes(std::span(nb).first(k), x.data(), nl);
+      (void)bn::to_bytes(std::span(db).first(k), d.data(), nl);
+      (void)bn::to_bytes(std::span(pb_).first(h), p.data(), pl);
+      (void)bn::to_bytes(std::span(qb).first(h), q.data(), pl);
+      (void)bn::to_bytes(std::span(dpb).first(h), dp.data(), pl);
+      (void)bn::to_bytes(std::span(dqb).first(h), dq.data(), pl);
+      (void)bn::to_bytes(std::span(qib).first(h), qinv.data(), pl);
+      const std::array<std::uint8_t, 3> eb{0x01, 0x00, 0x01};
+      auto key = from_components(std::span(nb).first(k), eb, std::span(db).first(k), std::span(pb_).first(h),
+                                 std::span(qb).first(h), std::span(dpb).first(h), std::span(dqb).first(h),
+                                 std::span(qib).first(h), min_bits);
+      for (auto* a : {&p, &q, &diff, &pm1, &qm1, &o1, &y, &g, &dp, &dq, &qinv, &t}) secure_wipe(*a);
+      secure_wipe(d);
+      secure_wipe(lam);
+      secure_wipe(phi);
+      secure_wipe(x);
+      secure_wipe(db);
+      for (auto* a : {&pb_, &qb, &dpb, &dqb, &qib}) secure_wipe(*a);
+      return key;
+    }
+  }
+
+  [[nodiscard]] constexpr const rsa_public_key& public_key() const noexcept { return pub_; }
+  [[nodiscard]] constexpr std::size_t bits() const noexcept { return pub_.bits(); }
+  [[nodiscard]] constexpr std::size_t size() const noexcept { return pub_.size(); }
+  [[nodiscard]] const char* implementation() const noexcept { return p_.implementation(); }
+
+  // The TLS 1.2 RSA key exchange, RFC 5246 7.4.7.1, exactly: 48 random bytes
+  // R are drawn first; the ciphertext is decrypted whatever it is (a wrong
+  // length or a value not below n decrypts a stand-in); the padding
+  // (00 02, non-zero padding bytes, 00 at the place that leaves exactly 48
+  // bytes), the length and the version (the first two bytes must be
+  // client_version) are folded into one mask with no branch on any of them,
+  // together with the private operation's self-check; the result is chosen
+  // between the message and R with ct_select. Never fails and signals
+  // nothing: a bad ciphertext gives a random pre-master secret, and the
+  // handshake then fails at Finished. (The Marvin attack measures the time of
+  // exactly these steps.)
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr std::array<std::uint8_t, premaster_size> decrypt_tls_premaster(
+      bytes_view ciphertext, std::uint16_t client_version, R&& rng) const noexcept {
+    std::array<std::uint8_t, premaster_size> random_secret{}, out{};
+    rng.fill(random_secret);
+    const std::size_t k = size();
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    // A ciphertext of the wrong length (public) is decrypted as zeros.
+    const bool right_length = ciphertext.size() == k;
+    std::array<limb, detail::rsa::max_limbs> c{};
+    if (right_length) (void)bn::from_bytes(c.data(), pub_.n_.size(), ciphertext);
+    limb good = ct::mask_from_bool<limb>(right_length);
+    good &= private_op(c.data(), c.data(), rng);
+    (void)bn::to_bytes(std::span(em).first(k), c.data(), pub_.n_.size());
+    // EM = 00 02 PS 00 M with |M| = 48: PS is em[2 .. k-49), the separator em[k-49].
+    const std::size_t sep = k - premaster_size - 1;
+    limb bad = em[0] | (em[1] ^ 0x02u) | em[sep];
+    for (std::size_t i = 2; i < sep; ++i) bad |= ct::is_zero(static_cast<limb>(em[i]));
+    bad |= static_cast<limb>(em[sep + 1] ^ (client_version >> 8)) | static_cast<limb>(em[sep + 2] ^ (client_version & 0xffu));
+    good &= ~ct::is_nonzero(bad);
+    const auto mask = static_cast<std::uint8_t>(good);
+    (void)ct_select(mask, std::span(em).subspan(sep + 1, premaster_size), random_secret, out);
+    secure_wipe(em);
+    secure_wipe(c);
+    secure_wipe(random_secret);
+    return out;
+  }
+
+  // RSAES-PKCS1-v1_5 decryption (RFC 8017 7.2.2): the message into out,
+  // returning its length. The padding is checked in constant time, but the
+  // answer itself (an error, or a length) tells a caller whether the padding
+  // was right: never use this where an attacker sees the outcome (that is a
+  // padding oracle, Bleichenbacher 1998); TLS servers use
+  // decrypt_tls_premaster. Errors: bad_length (ciphertext not size() bytes),
+  // rsa_decryption_failed (not below n, bad padding, or a fault),
+  // buffer_too_small.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr result<std::size_t> decrypt_pkcs1(bytes_view ciphertext, mutable_bytes out,
+                                                            R&& rng) const noexcept {
+    const std::size_t k = size();
+    if (ciphertext.size() != k) return errc::bad_length;
+    std::array<limb, detail::rsa::max_limbs> c{};
+    (void)bn::from_bytes(c.data(), pub_.n_.size(), ciphertext);
+    if (!bn::less(c.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
+    limb good = private_op(c.data(), c.data(), rng);
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    (void)bn::to_bytes(std::span(em).first(k), c.data(), pub_.n_.size());
+    // The first zero byte after em[1] ends the padding; it must come after at
+    // least 8 padding bytes.
+    limb bad = em[0] | (em[1] ^ 0x02u), found = 0, sep = 0;
+    for (std::size_t i = 2; i < k; ++i) {
+      const limb zero = ct::is_zero(static_cast<limb>(em[i])) & ~found;
+      sep = ct::select(zero, static_cast<limb>(i), sep);
+      found |= zero;
+    }
+    bad |= ~found;
+    bad |= ct::lt(sep, limb{10});
+    good &= ~ct::is_nonzero(bad);
+    const bool ok = ct::declassify(good != 0);
+    const auto len = static_cast<std::size_t>(ct::declassify(k - sep - 1));
+    if (!ok) {
+      secure_wipe(em);
+      return errc::rsa_decryption_failed;
+    }
+    if (out.size() < len) {
+      secure_wipe(em);
+      return errc::buffer_too_small;
+    }
+    for (std::size_t i = 0; i < len; ++i) out[i] = em[k - len + i];
+    secure_wipe(em);
+    secure_wipe(c);
+    return len;
+  }
+
+  // RSASSA-PKCS1-v1_5 signature with SHA-256 into sig (size() bytes). rng
+  // feeds the blinding. Errors: buffer_too_small, rsa_fault_detected.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status sign_pkcs1_sha256(bytes_view msg, mutable_bytes sig, R&& rng) const noexcept {
+    return sign_pkcs1_sha256_digest(sha256::hash(msg), sig, rng);
+  }
+  [[nodiscard]] status sign_pkcs1_sha256(bytes_view msg, mutable_bytes sig) const noexcept {
+    return sign_pkcs1_sha256(msg, sig, system_random());
+  }
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status sign_pkcs1_sha256_digest(std::span<const std::uint8_t, 32> hash, mutable_bytes sig,
+                                                          R&& rng) const noexcept {
+    if (sig.size() < size()) return errc::buffer_too_small;
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    detail::rsa::digest h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
+    detail::rsa::emsa_pkcs1_sha256(h, std::span(em).first(size()));
+    return sign_encoded(std::span(em).first(size()), sig.first(size()), rng);
+  }
+
+  // RSASSA-PSS signature with SHA-256, MGF1-SHA-256 and a 32-byte random salt
+  // (what TLS 1.2 servers send as rsa_pss_rsae_sha256). Errors:
+  // buffer_too_small, rsa_fault_detected.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status sign_pss_sha256(bytes_view msg, mutable_bytes sig, R&& rng) const noexcept {
+    return sign_pss_sha256_digest(sha256::hash(msg), sig, rng);
+  }
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status sign_pss_sha256_digest(std::span<const std::uint8_t, 32> hash, mutable_bytes sig,
+                                                        R&& rng) const noexcept {
+    if (sig.size() < size()) return errc::buffer_too_small;
+    std::array<std::uint8_t, detail::rsa::pss_salt_len> salt{};
+    rng.fill(salt);
+    const std::size_t em_bits = bits() - 1, em_len = (em_bits + 7) / 8;
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    detail::rsa::digest h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
+    detail::rsa::emsa_pss_encode(h, salt, em_bits, std::span(em).subspan(size() - em_len, em_len));
+    return sign_encoded(std::span(em).first(size()), sig.first(size()), rng);
+  }
+
+  // The raw private operation (RSADP / RSASP1) on size()-byte big-endian
+  // input below n, with blinding and the self-check. Errors: bad_length,
+  // buffer_too_small, rsa_decryption_failed (input not below n),
+  // rsa_fault_detected.
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status private_operation(bytes_view in, mutable_bytes out, R&& rng) const noexcept {
+    if (in.size() != size()) return errc::bad_length;
+    if (out.size() < size()) return errc::buffer_too_small;
+    std::array<limb, detail::rsa::max_limbs> x{};
+    (void)bn::from_bytes(x.data(), pub_.n_.size(), in);
+    if (!bn::less(x.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
+    const limb ok = private_op(x.data(), x.data(), rng);
+    if (!ct::declassify(ok != 0)) {
+      for (auto& b : out.first(size())) b = 0;
+      return errc::rsa_fault_detected;
+    }
+    (void)bn::to_bytes(out.first(size()), x.data(), pub_.n_.size());
+    secure_wipe(x);
+    return {};
+  }
+
+  // PKCS#8 PrivateKeyInfo DER into out; returns its length. (The lengths of
+  // the DER integers show how many leading zero bytes each component has.)
+  [[nodiscard]] constexpr result<std::size_t> to_der(mutable_bytes out) const noexcept {
+    using namespace detail::rsa;
+    std::array<std::array<std::uint8_t, max_bytes>, 8> bufs{};
+    std::array<bytes_view, 8> mags{};
+    const std::size_t k = size(), nl = pub_.n_.size(), pl = p_.size(), ql = q_.size();
+    auto put = [&](std::size_t i, const limb* v, std::size_t vl) {
+      (void)bn::to_bytes(std::span(bufs[i]).first(8 * vl), v, vl);
+      mags[i] = strip_zeros(std::span(bufs[i]).first(8 * vl));
+    };
+    put(0, pub_.n_.modulus(), nl);
+    put(1, pub_.e_.data(), pub_.e_limbs_);
+    put(2, d_.data(), nl);
+    put(3, p_.modulus(), pl);
+    put(4, q_.modulus(), ql);
+    put(5, dp_.data(), pl);
+    put(6, dq_.data(), ql);
+    put(7, qinv_.data(), pl);
+    (void)k;
+    using w = der_writer;
+    const std::array<std::uint8_t, 1> zero_mag{};
+    std::size_t rsa_len = w::integer_size(std::span(zero_mag).first(0));
+    for (auto m : mags) rsa_len += w::integer_size(m);
+    const std::size_t rsa_total = w::header_size(rsa_len) + rsa_len;
+    const std::size_t alg_len = 2 + oid_rsa_encryption.size() + 2;
+    const std::size_t body = 3 + w::header_size(alg_len) + alg_len + w::header_size(rsa_total) + rsa_total;
+    w o(out);
+    o.header(der::tag_sequence, body);
+    o.integer(std::span(zero_mag).first(0));  // version 0
+    o.header(der::tag_sequence, alg_len);
+    o.header(der::tag_oid, oid_rsa_encryption.size());
+    o.put(oid_rsa_encryption);
+    o.header(der::tag_null, 0);
+    o.header(der::tag_octet_string, rsa_total);
+    o.header(der::tag_sequence, rsa_len);
+    o.integer(std::span(zero_mag).first(0));  // RSAPrivateKey version 0
+    for (auto m : mags) o.integer(m);
+    for (auto& b : bufs) secure_wipe(b);
+    if (!o.fits()) {
+      for (auto& b : out) b = 0;
+      return errc::buffer_too_small;
+    }
+    return o.size();
+  }
+  // The same as a PEM "PRIVATE KEY" block.
+  [[nodiscard]] std::string to_pem() const {
+    std::array<std::uint8_t, 3 * detail::rsa::max_bytes> der{};
+    const auto n = to_der(der);
+    std::string s = pem::encode("PRIVATE KEY", std::span(der).first(n ? *n : 0));
+    secure_wipe(der);
+    return s;
+  }
+
+ private:
+  friend struct kagi::detail::ct_probe;
+
+  // EM (size() bytes, below n) through the private operation into sig.
+  template <class R>
+  [[nodiscard]] constexpr status sign_encoded(bytes_view em, mutable_bytes sig, R& rng) const noexcept {
+    std::array<limb, detail::rsa::max_limbs> x{};
+    (void)bn::from_bytes(x.data(), pub_.n_.size(), em);
+    const limb ok = private_op(x.data(), x.data(), rng);
+    if (!ct::declassify(ok != 0)) {
+      for (auto& b : sig) b = 0;
+      return errc::rsa_fault_detected;
+    }
+    (void)bn::to_bytes(sig, x.data(), pub_.n_.size());
+    return {};
+  }
+
+  // One CRT half: out = (c mod x)^dx in the Montgomery form of x, with base
+  // blinding by a fresh random r: the exponentiation gets c r^e, and its
+  // result (m r) is multiplied by r^-1.
+  template <class R>
+  constexpr void private_half(const bn::montgomery& ctx, const limb* dx, std::size_t x_bits, const limb* c,
+                              limb* out, R& rng) const noexcept {
+    using namespace detail::rsa;
+    const std::size_t xl = ctx.size(), nl = pub_.n_.size();
+    std::array<limb, max_limbs> cm{}, r{}, rm{}, rinv{}, re{}, one{};
+    std::array<limb, max_limbs + 2> raw{};
+    one[0] = 1;
+    ctx.reduce(cm.data(), c, nl);  // c R mod x
+    // r: xl + 2 random limbs reduced mod x (bias below 2^-128); r = 0 (or any
+    // r without an inverse, impossible for a prime) falls back to r = 1.
+    random_bits(raw.data(), 64 * (xl + 2), rng);
+    ctx.reduce(r.data(), raw.data(), xl + 2);
+    const limb invertible = ctx.inverse(rinv.data(), r.data());
+    bn::select(invertible, r.data(), r.data(), one.data(), xl);
+    bn::select(invertible, rinv.data(), rinv.data(), one.data(), xl);
+    ctx.to_mont(rm.data(), r.data());
+    ctx.pow_public(re.data(), rm.data(), pub_.e_.data(), pub_.e_limbs_);  // r^e R
+    ctx.mul(cm.data(), cm.data(), re.data());                            // c r^e R
+    ctx.pow(cm.data(), cm.data(), dx, x_bits);                           // m r R
+    ctx.to_mont(rinv.data(), rinv.data());                               // r^-1 R
+    ctx.mul(out, cm.data(), rinv.data());                                // m R
+    for (auto* a : {&cm, &r, &rm, &rinv, &re}) secure_wipe(*a);
+    secure_wipe(raw);
+  }
+
+  // m = c^d mod n for c of n's limb count (any value; c >= n gives a failed
+  // check), by the CRT, blinded. Returns an all-ones mask when m^e = c (the
+  // fault check) and c < n; m may alias c.
+  template <class R>
+  [[nodiscard]] constexpr limb private_op(const limb* c, limb* m, R& rng) const noexcept {
+    using namespace detail::rsa;
+    const std::size_t nl = pub_.n_.size(), pl = p_.size(), ql = q_.size();
+    std::array<limb, max_limbs> cc{}, mp{}, mq{}, h{}, t{};
+    std::array<limb, 2 * max_limbs> prod{};
+    bn::copy(cc.data(), c, nl);
+    private_half(p_, dp_.data(), p_bits_, cc.data(), mp.data(), rng);  // m_p R_p
+    private_half(q_, dq_.data(), q_bits_, cc.data(), mq.data(), rng);  // m_q R_q
+    // Garner: m = m_q + q ((m_p - m_q) qinv mod p)
+    q_.from_mont(mq.data(), mq.data());
+    p_.reduce(t.data(), mq.data(), ql);       // m_q R_p mod p
+    p_.mod_sub(h.data(), mp.data(), t.data()); // (m_p - m_q) R_p
+    p_.mul(h.data(), h.data(), qinv_.data());  // (m_p - m_q) qinv mod p
+    bn::mul(prod.data(), q_.modulus(), ql, h.data(), pl);
+    std::array<limb, 2 * max_limbs> mq_wide{};
+    bn::copy(mq_wide.data(), mq.data(), ql);
+    (void)bn::add(prod.data(), prod.data(), mq_wide.data(), pl + ql);
+    // The self-check: m^e = c, and c < n.
+    bn::copy(t.data(), prod.data(), nl);
+    pub_.public_op(t.data(), t.data());
+    limb ok = bn::equal(t.data(), cc.data(), nl) & bn::less(cc.data(), pub_.n_.modulus(), nl);
+    ok &= bn::is_zero(prod.data() + nl, pl + ql > nl ? pl + ql - nl : 0);
+    bn::copy(m, prod.data(), nl);
+    for (auto* a : {&cc, &mp, &mq, &h, &t}) secure_wipe(*a);
+    secure_wipe(prod);
+    secure_wipe(mq_wide);
+    return ok;
+  }
+
+  rsa_public_key pub_;
+  bn::montgomery p_, q_;
+  std::array<limb, detail::rsa::max_limbs> d_{}, dp_{}, dq_{}, qinv_{};
+  std::size_t p_bits_ = 0, q_bits_ = 0;
+};
+
+}  // namespace kagi
+
+#endif  // KAGI_PK_RSA_HPP

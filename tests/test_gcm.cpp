@@ -1,0 +1,492 @@
+// cipher/gcm.hpp on every path: one vector at compile time, GHASH arithmetic
+// against SP 800-38D's bitwise multiplication, NIST CAVP encrypt/decrypt
+// files (FAIL cases included), Wycheproof, McGrew-Viega, every length against
+// the other paths and OpenSSL, counter wrap, in place, bit flips, truncated
+// tags and refused arguments.
+#include <doctest/doctest.h>
+
+#include <kagi/cipher/gcm.hpp>
+#include <string>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "support/aes_paths.hpp"
+#include "support/kat.hpp"
+#include "support/openssl_cipher.hpp"
+#include "support/random.hpp"
+#include "support/vectors.hpp"
+
+using namespace kagi::literals;
+using kagi_test::bytes;
+
+namespace {
+
+// ---- a reference GCM written from SP 800-38D, bit by bit (slow, independent
+// of the library's GHASH; AES blocks come from kagi::aes, checked by test_aes)
+
+using block = std::array<std::uint8_t, 16>;
+
+block ref_gf_mul(const block& x, const block& y) {  // SP 800-38D 6.3, Algorithm 1
+  block z{}, v = y;
+  for (int i = 0; i < 128; ++i) {
+    if ((x[i / 8] >> (7 - i % 8)) & 1)
+      for (int j = 0; j < 16; ++j) z[j] ^= v[j];
+    const bool lsb = v[15] & 1;
+    for (int j = 15; j > 0; --j) v[j] = static_cast<std::uint8_t>((v[j] >> 1) | (v[j - 1] << 7));
+    v[0] >>= 1;
+    if (lsb) v[0] ^= 0xe1;
+  }
+  return z;
+}
+
+void ref_ghash(const block& h, block& y, const bytes& data) {
+  for (std::size_t i = 0; i < data.size(); i += 16) {
+    for (std::size_t j = 0; j < 16 && i + j < data.size(); ++j) y[j] ^= data[i + j];
+    y = ref_gf_mul(y, h);
+  }
+}
+
+template <std::size_t KeyBits>
+block aes_encrypt(const bytes& key, const block& in) {
+  kagi::aes<KeyBits> a(std::span<const std::uint8_t, KeyBits / 8>(key.data(), KeyBits / 8));
+  block out{};
+  a.encrypt_block(in, out);
+  return out;
+}
+
+struct sealed {
+  bytes ct;
+  bytes tag;
+};
+
+// GCM-AE from J0 (SP 800-38D 7.1 steps 3-6).
+template <std::size_t KeyBits>
+sealed ref_seal_j0(const bytes& key, const block& j0, const bytes& aad, const bytes& pt) {
+  const block h = aes_encrypt<KeyBits>(key, block{});
+  sealed r{bytes(pt.size()), bytes(16)};
+  block cb = j0;
+  for (std::size_t i = 0; i < pt.size(); i += 16) {
+    std::uint32_t c = kagi::load_be32(cb.data() + 12) + 1;  // inc32
+    kagi::store_be32(cb.data() + 12, c);
+    const block ks = aes_encrypt<KeyBits>(key, cb);
+    for (std::size_t j = 0; j < 16 && i + j < pt.size(); ++j) r.ct[i + j] = pt[i + j] ^ ks[j];
+  }
+  block y{};
+  ref_ghash(h, y, aad);
+  ref_ghash(h, y, r.ct);
+  bytes lengths(16);
+  kagi::store_be64(lengths.data(), std::uint64_t{aad.size()} * 8);
+  kagi::store_be64(lengths.data() + 8, std::uint64_t{pt.size()} * 8);
+  ref_ghash(h, y, lengths);
+  const block ej0 = aes_encrypt<KeyBits>(key, j0);
+  for (int j = 0; j < 16; ++j) r.tag[j] = y[j] ^ ej0[j];
+  return r;
+}
+
+// ---- running the library with a key of any size
+
+template <class F>
+void with_gcm(const bytes& key, F&& f) {
+  switch (key.size()) {
+    case 16: f(kagi::aes128_gcm(std::span<const std::uint8_t, 16>(key.data(), 16))); return;
+    case 24: f(kagi::aes192_gcm(std::span<const std::uint8_t, 24>(key.data(), 24))); return;
+    case 32: f(kagi::aes256_gcm(std::span<const std::uint8_t, 32>(key.data(), 32))); return;
+  }
+  FAIL("unsupported key size " << key.size());
+}
+
+sealed seal(const bytes& key, const bytes& nonce, const bytes& aad, const bytes& pt, std::size_t tag_len = 16) {
+  sealed r{bytes(pt.size()), bytes(tag_len)};
+  with_gcm(key, [&](const auto& g) { REQUIRE(g.encrypt(nonce, aad, pt, r.ct, r.tag)); });
+  return r;
+}
+
+// Decrypts; on failure checks that the output was zeroed. Returns the error code.
+kagi::errc open(const bytes& key, const bytes& nonce, const bytes& aad, const bytes& ct, const bytes& tag,
+                bytes* pt_out = nullptr) {
+  bytes pt(ct.size(), 0xa5);
+  kagi::errc e = kagi::errc::ok;
+  with_gcm(key, [&](const auto& g) { e = g.decrypt(nonce, aad, ct, tag, pt).error(); });
+  if (e == kagi::errc::authentication_failed) CHECK(pt == bytes(ct.size(), 0));
+  if (pt_out) *pt_out = pt;
+  return e;
+}
+
+bytes hex_field(const nlohmann::json& t, const char* name) { return kagi_test::hex(t.at(name).get<std::string>()); }
+
+}  // namespace
+
+TEST_CASE("GCM McGrew-Viega test case 4 at compile time") {
+  constexpr auto key = "feffe9928665731c6d6a8f9467308308"_hex;
+  constexpr auto iv = "cafebabefacedbaddecaf888"_hex;
+  constexpr auto pt =
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"_hex;
+  constexpr auto aad = "feedfacedeadbeeffeedfacedeadbeefabaddad2"_hex;
+  constexpr auto expected_ct =
+      "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091"_hex;
+  constexpr auto expected_tag = "5bc94fbc3221a5db94fae95ae7121a47"_hex;
+  constexpr auto sealed = [&] {
+    const kagi::aes128_gcm g(key);
+    std::pair<std::array<std::uint8_t, 60>, std::array<std::uint8_t, 16>> r{};
+    if (!g.encrypt(iv, aad, pt, r.first, r.second)) r.second[0] ^= 1;
+    return r;
+  }();
+  KAGI_CHECK_CONSTEXPR(sealed.first == expected_ct);
+  KAGI_CHECK_CONSTEXPR(sealed.second == expected_tag);
+}
+
+TEST_CASE("GHASH arithmetic: carry-less products with holes and the reduction") {
+  kagi_test::test_rng rng(1);
+  auto naive = [](std::uint64_t x, std::uint64_t y) {
+    std::uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 64; ++i)
+      if ((y >> i) & 1) {
+        lo ^= x << i;
+        if (i) hi ^= x >> (64 - i);
+      }
+    return std::pair{hi, lo};
+  };
+  auto word = [&] {
+    std::uint64_t w = 0;
+    for (int i = 0; i < 8; ++i) w = (w << 8) | rng.uniform(0, 255);
+    return w;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    // All-ones operands give the longest columns; include them.
+    const std::uint64_t x = i == 0 ? ~0ull : word(), y = i < 2 ? ~0ull : word();
+    const auto want = naive(x, y);
+    const auto r32 = kagi::detail::clmul64_32(x, y);
+    CHECK(std::pair{r32.hi, r32.lo} == want);
+#if defined(__SIZEOF_INT128__)
+    const auto r128 = kagi::detail::clmul64_int128(x, y);
+    CHECK(std::pair{r128.hi, r128.lo} == want);
+#endif
+  }
+  // x * H computed with the twisted H' equals SP 800-38D's bitwise product.
+  for (int i = 0; i < 300; ++i) {
+    block x{}, h{};
+    rng.fill(x);
+    rng.fill(h);
+    if (i == 0) x.fill(0xff), h.fill(0xff);
+    const auto hp = kagi::detail::gf128_twist(kagi::detail::gf128_load(h.data()));
+    block got{};
+    kagi::detail::gf128_store(got.data(), kagi::detail::gf128_mul(kagi::detail::gf128_load(x.data()), hp));
+    CHECK(got == ref_gf_mul(x, h));
+  }
+}
+
+TEST_CASE("GCM key set-up gives the same state on every path") {
+  kagi_test::test_rng rng(2);
+  for (int i = 0; i < 20; ++i) {
+    const bytes key = rng.bytes(32);
+    std::vector<bytes> states;
+    kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+      const kagi::aes256_gcm g(std::span<const std::uint8_t, 32>(key.data(), 32));
+      const auto& k = g.key_state();
+      bytes s(k.aes.rk.begin(), k.aes.rk.end());
+      for (auto w : k.hpow)
+        for (int b = 0; b < 8; ++b) s.push_back(static_cast<std::uint8_t>(w >> (8 * b)));
+      states.push_back(s);
+    });
+    for (const auto& s : states) CHECK(s == states.front());
+    // H'^k really is the twisted k-th power of H = E(K, 0).
+    const block h = aes_encrypt<256>(key, block{});
+    const kagi::aes256_gcm g(std::span<const std::uint8_t, 32>(key.data(), 32));
+    block p = h;
+    for (std::size_t k = 1; k <= kagi::detail::gcm_powers; ++k) {
+      CHECK(g.key_state().power(k).hi == kagi::detail::gf128_twist(kagi::detail::gf128_load(p.data())).hi);
+      CHECK(g.key_state().power(k).lo == kagi::detail::gf128_twist(kagi::detail::gf128_load(p.data())).lo);
+      p = ref_gf_mul(p, h);
+    }
+  }
+}
+
+namespace {
+
+void run_nist_encrypt(const char* file) {
+  const auto records = kagi_test::parse_records(file);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (const auto& r : records) {
+      INFO(r.where());
+      const bytes key = r.get_hex("Key"), iv = r.get_hex("IV"), pt = r.get_hex("PT"), aad = r.get_hex("AAD");
+      const bytes ct = r.get_hex("CT"), tag = r.get_hex("Tag");
+      REQUIRE(std::stoul(r.header("Taglen")) == 8 * tag.size());
+      const sealed s = seal(key, iv, aad, pt, tag.size());
+      CHECK(s.ct == ct);
+      CHECK(s.tag == tag);
+    }
+  });
+}
+
+void run_nist_decrypt(const char* file) {
+  const auto records = kagi_test::parse_records(file);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    std::size_t fails = 0;
+    for (const auto& r : records) {
+      INFO(r.where());
+      const bytes key = r.get_hex("Key"), iv = r.get_hex("IV"), ct = r.get_hex("CT"), aad = r.get_hex("AAD");
+      const bytes tag = r.get_hex("Tag");
+      bytes pt;
+      const kagi::errc e = open(key, iv, aad, ct, tag, &pt);
+      if (r.has("FAIL")) {
+        CHECK(e == kagi::errc::authentication_failed);
+        ++fails;
+      } else {
+        CHECK(e == kagi::errc::ok);
+        CHECK(pt == r.get_hex("PT"));
+      }
+    }
+    CHECK(fails > 0);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("GCM NIST gcmEncryptExtIV128.rsp") { run_nist_encrypt("nist/gcm/gcmEncryptExtIV128.rsp"); }
+TEST_CASE("GCM NIST gcmEncryptExtIV192.rsp") { run_nist_encrypt("nist/gcm/gcmEncryptExtIV192.rsp"); }
+TEST_CASE("GCM NIST gcmEncryptExtIV256.rsp") { run_nist_encrypt("nist/gcm/gcmEncryptExtIV256.rsp"); }
+TEST_CASE("GCM NIST gcmDecrypt128.rsp") { run_nist_decrypt("nist/gcm/gcmDecrypt128.rsp"); }
+TEST_CASE("GCM NIST gcmDecrypt192.rsp") { run_nist_decrypt("nist/gcm/gcmDecrypt192.rsp"); }
+TEST_CASE("GCM NIST gcmDecrypt256.rsp") { run_nist_decrypt("nist/gcm/gcmDecrypt256.rsp"); }
+
+TEST_CASE("GCM Wycheproof aes_gcm_test.json") {
+  const auto j = kagi_test::read_json("wycheproof/aes_gcm_test.json");
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    std::size_t count = 0;
+    for (const auto& group : j.at("testGroups")) {
+      for (const auto& t : group.at("tests")) {
+        INFO("tcId " << t.at("tcId").get<int>() << ": " << t.at("comment").get<std::string>());
+        const bytes key = hex_field(t, "key"), iv = hex_field(t, "iv"), aad = hex_field(t, "aad");
+        const bytes msg = hex_field(t, "msg"), ct = hex_field(t, "ct"), tag = hex_field(t, "tag");
+        const std::string result = t.at("result").get<std::string>();
+        ++count;
+        bytes pt;
+        const kagi::errc e = open(key, iv, aad, ct, tag, &pt);
+        if (result == "valid") {
+          CHECK(e == kagi::errc::ok);
+          CHECK(pt == msg);
+          const sealed s = seal(key, iv, aad, msg, tag.size());
+          CHECK(s.ct == ct);
+          CHECK(s.tag == tag);
+        } else if (result == "invalid") {
+          CHECK(e != kagi::errc::ok);
+          if (iv.empty()) {  // refused as an argument error, on both sides
+            CHECK(e == kagi::errc::bad_length);
+            bytes c(msg.size()), tg(16);
+            with_gcm(key, [&](const auto& g) { CHECK(g.encrypt(iv, aad, msg, c, tg).error() == kagi::errc::bad_length); });
+          }
+        } else {  // acceptable: either way, but never a wrong plaintext
+          if (e == kagi::errc::ok) CHECK(pt == msg);
+        }
+      }
+    }
+    CHECK(count == j.at("numberOfTests").get<std::size_t>());
+  });
+}
+
+TEST_CASE("GCM McGrew-Viega test cases 1-18") {
+  const auto records = kagi_test::parse_records("rfc/gcm_spec_mcgrew_viega.txt");
+  REQUIRE(records.size() == 18);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (const auto& r : records) {
+      INFO(r.where());
+      const bytes key = r.get_hex("key"), iv = r.get_hex("iv"), pt = r.get_hex("plaintext"), aad = r.get_hex("aad");
+      const sealed s = seal(key, iv, aad, pt);
+      CHECK(s.ct == r.get_hex("ciphertext"));
+      CHECK(s.tag == r.get_hex("tag"));
+      bytes back;
+      CHECK(open(key, iv, aad, s.ct, s.tag, &back) == kagi::errc::ok);
+      CHECK(back == pt);
+    }
+  });
+}
+
+TEST_CASE("GCM paths agree with each other and with OpenSSL: every length 0..1100, AAD 0..300") {
+  const auto paths = kagi_test::available_paths(kagi_test::gcm_paths);
+  kagi_test::test_rng rng(3);
+  auto one = [&](std::size_t key_size, std::size_t nonce_len, std::size_t aad_len, std::size_t len) {
+    const bytes key = rng.bytes(key_size), nonce = rng.bytes(nonce_len), aad = rng.bytes(aad_len),
+                pt = rng.bytes(len);
+    INFO("key " << key_size << " nonce " << nonce_len << " aad " << aad_len << " length " << len);
+    std::vector<sealed> results;
+    for (const auto& p : paths) {
+      kagi::cpu::testing::scoped_disable off(p.disable);
+      INFO("path " << std::string(p.name));
+      results.push_back(seal(key, nonce, aad, pt));
+      bytes back;
+      CHECK(open(key, nonce, aad, results.back().ct, results.back().tag, &back) == kagi::errc::ok);
+      CHECK(back == pt);
+    }
+    for (const auto& r : results) {
+      CHECK(r.ct == results.front().ct);
+      CHECK(r.tag == results.front().tag);
+    }
+#if KAGI_HAVE_OPENSSL
+    const auto o = kagi_test::ossl::aes_gcm_encrypt(key, nonce, aad, pt);
+    CHECK(results.front().ct == o.ciphertext);
+    CHECK(results.front().tag == o.tag);
+#endif
+  };
+  static constexpr std::size_t key_sizes[] = {16, 24, 32};
+  for (std::size_t len = 0; len <= 1100; ++len) one(key_sizes[len % 3], 12, (len * 37) % 301, len);
+  for (std::size_t aad = 0; aad <= 300; ++aad) one(key_sizes[aad % 3], 12, aad, (aad * 53) % 700);
+  for (std::size_t nonce = 1; nonce <= 80; ++nonce) one(key_sizes[nonce % 3], nonce, nonce % 40, nonce * 13);
+  for (std::size_t len : {4096u, 16384u, 16397u, 65536u + 77u}) one(16, 12, 13, len);
+}
+
+TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
+  kagi_test::test_rng rng(4);
+  const bytes key = rng.bytes(16), aad = rng.bytes(20);
+  const kagi::aes128_gcm g(std::span<const std::uint8_t, 16>(key.data(), 16));
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (std::uint32_t start : {0xffffffffu, 0xfffffff0u, 0xffffffe0u, 0xffffff00u + 7}) {
+      for (std::size_t len : {16u, 100u, 256u, 300u, 1100u, 4200u}) {
+        block j0{};
+        rng.fill(j0);
+        kagi::store_be32(j0.data() + 12, start);
+        const bytes pt = rng.bytes(len);
+        INFO("counter " << start << " length " << len);
+        const sealed want = ref_seal_j0<128>(key, j0, aad, pt);
+        sealed got{bytes(len), bytes(16)};
+        kagi::detail::gcm_seal(g.key_state(), j0.data(), aad.data(), aad.size(), pt.data(), got.ct.data(), len,
+                               got.tag.data());
+        CHECK(got.ct == want.ct);
+        CHECK(got.tag == want.tag);
+        block tag{};
+        kagi::detail::gcm_tag(g.key_state(), j0.data(), aad.data(), aad.size(), want.ct.data(), len, tag.data());
+        CHECK(bytes(tag.begin(), tag.end()) == want.tag);
+        bytes back(len);
+        kagi::detail::gcm_ctr(g.key_state(), j0.data(), want.ct.data(), back.data(), len);
+        CHECK(back == pt);
+      }
+    }
+  });
+}
+
+TEST_CASE("GCM in place equals out of place, on every path") {
+  kagi_test::test_rng rng(5);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (std::size_t len : {0u, 1u, 15u, 16u, 17u, 64u, 255u, 256u, 257u, 1000u, 4099u}) {
+      const bytes key = rng.bytes(32), nonce = rng.bytes(12), aad = rng.bytes(len % 50);
+      const bytes pt = rng.bytes(len);
+      const sealed s = seal(key, nonce, aad, pt);
+      bytes buf = pt, tag(16);
+      with_gcm(key, [&](const auto& g) {
+        CHECK(g.encrypt(nonce, aad, buf, buf, tag));
+        CHECK(buf == s.ct);
+        CHECK(tag == s.tag);
+        CHECK(g.decrypt(nonce, aad, buf, tag, buf));
+        CHECK(buf == pt);
+        // A failed in-place decryption leaves zeros.
+        buf = s.ct;
+        tag[0] ^= 1;
+        CHECK(g.decrypt(nonce, aad, buf, tag, buf).error() == kagi::errc::authentication_failed);
+        CHECK(buf == bytes(len, 0));
+      });
+    }
+  });
+}
+
+TEST_CASE("GCM rejects a flipped bit anywhere in nonce, AAD, ciphertext or tag, and zeroes the output") {
+  kagi_test::test_rng rng(6);
+  const bytes key = rng.bytes(16), nonce = rng.bytes(12), aad = rng.bytes(21), pt = rng.bytes(70);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    const sealed s = seal(key, nonce, aad, pt);
+    REQUIRE(open(key, nonce, aad, s.ct, s.tag) == kagi::errc::ok);
+    auto flips = [&](bytes v, auto&& try_open) {
+      for (std::size_t bit = 0; bit < 8 * v.size(); ++bit) {
+        v[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+        INFO("bit " << bit);
+        CHECK(try_open(v) == kagi::errc::authentication_failed);
+        v[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      }
+    };
+    flips(nonce, [&](const bytes& n) { return open(key, n, aad, s.ct, s.tag); });
+    flips(aad, [&](const bytes& a) { return open(key, nonce, a, s.ct, s.tag); });
+    flips(s.ct, [&](const bytes& c) { return open(key, nonce, aad, c, s.tag); });
+    flips(s.tag, [&](const bytes& t) { return open(key, nonce, aad, s.ct, t); });
+    // Appending or dropping a byte of AAD or ciphertext fails too.
+    bytes longer = aad;
+    longer.push_back(0);
+    CHECK(open(key, nonce, longer, s.ct, s.tag) == kagi::errc::authentication_failed);
+    CHECK(open(key, nonce, aad, bytes(s.ct.begin(), s.ct.end() - 1), s.tag) == kagi::errc::authentication_failed);
+  });
+}
+
+TEST_CASE("GCM truncated tags: every allowed length checks its prefix, others are refused") {
+  kagi_test::test_rng rng(7);
+  const bytes key = rng.bytes(16), nonce = rng.bytes(12), aad = rng.bytes(5), pt = rng.bytes(33);
+  const sealed s = seal(key, nonce, aad, pt);
+  for (std::size_t n = 0; n <= 17; ++n) {
+    INFO("tag length " << n);
+    const bytes tag(s.tag.begin(), s.tag.begin() + static_cast<std::ptrdiff_t>(n < 16 ? n : 16));
+    bytes t = tag;
+    t.resize(n, 0);
+    if (kagi::aes128_gcm::valid_tag_size(n)) {
+      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::ok);
+      CHECK(seal(key, nonce, aad, pt, n).tag == t);
+      t[n - 1] ^= 0x80;
+      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::authentication_failed);
+    } else {
+      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::bad_length);
+      bytes c(pt.size());
+      with_gcm(key, [&](const auto& g) { CHECK(g.encrypt(nonce, aad, pt, c, t).error() == kagi::errc::bad_length); });
+    }
+  }
+}
+
+TEST_CASE("GCM refuses bad arguments") {
+  const std::array<std::uint8_t, 16> key{};
+  const kagi::aes128_gcm g(key);
+  std::array<std::uint8_t, 256> buf{};
+  const std::span<std::uint8_t> b(buf);
+  const std::array<std::uint8_t, 12> nonce{};
+  std::array<std::uint8_t, 16> tag{};
+  using kagi::errc;
+
+  // Lengths.
+  CHECK(g.encrypt(b.first(0), b.first(0), b.subspan(0, 10), b.subspan(100, 10), tag).error() == errc::bad_length);
+  CHECK(g.encrypt(nonce, {}, b.subspan(0, 10), b.subspan(100, 11), tag).error() == errc::bad_length);
+  CHECK(g.decrypt(nonce, {}, b.subspan(0, 10), tag, b.subspan(100, 9)).error() == errc::bad_length);
+  CHECK(g.encrypt(nonce, {}, b.subspan(0, 10), b.subspan(100, 10), b.subspan(200, 11)).error() == errc::bad_length);
+  CHECK(g.decrypt(nonce, {}, b.subspan(0, 10), b.subspan(200, 3), b.subspan(100, 10)).error() == errc::bad_length);
+
+  // Overlaps: partial input/output overlap, and outputs over other arguments.
+  CHECK(g.encrypt(nonce, {}, b.subspan(0, 32), b.subspan(16, 32), tag).error() == errc::overlapping_buffers);
+  CHECK(g.encrypt(nonce, {}, b.subspan(16, 32), b.subspan(0, 32), tag).error() == errc::overlapping_buffers);
+  CHECK(g.decrypt(nonce, {}, b.subspan(0, 32), tag, b.subspan(1, 32)).error() == errc::overlapping_buffers);
+  CHECK(g.encrypt(b.subspan(40, 12), {}, b.subspan(0, 32), b.subspan(32, 32), tag).error() == errc::overlapping_buffers);
+  CHECK(g.encrypt(nonce, b.subspan(60, 4), b.subspan(0, 32), b.subspan(32, 32), tag).error() == errc::overlapping_buffers);
+  CHECK(g.encrypt(nonce, {}, b.subspan(0, 32), b.subspan(32, 32), b.subspan(60, 16)).error() == errc::overlapping_buffers);
+  CHECK(g.encrypt(nonce, {}, b.subspan(0, 32), b.subspan(64, 32), b.subspan(20, 16)).error() == errc::overlapping_buffers);
+  CHECK(g.decrypt(nonce, {}, b.subspan(0, 32), b.subspan(40, 16), b.subspan(32, 32)).error() == errc::overlapping_buffers);
+  // In place and disjoint buffers are fine; so are the AAD and nonce beside each other.
+  CHECK(g.encrypt(b.subspan(100, 12), b.subspan(112, 20), b.subspan(0, 32), b.subspan(0, 32), b.subspan(32, 16)));
+  CHECK(g.decrypt(b.subspan(100, 12), b.subspan(112, 20), b.subspan(0, 32), b.subspan(32, 16), b.subspan(0, 32)));
+
+  // The SP 800-38D plaintext limit (2^36 - 32 bytes), on a reserved but untouched mapping.
+#if defined(__linux__) && UINTPTR_MAX > 0xffffffffu
+  const std::size_t over = static_cast<std::size_t>(kagi::aes128_gcm::max_plaintext_size) + 1;
+  void* p = mmap(nullptr, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    MESSAGE("cannot reserve 64 GiB of address space; the length-limit check is skipped");
+  } else {
+    const std::span<std::uint8_t> huge(static_cast<std::uint8_t*>(p), over);
+    CHECK(g.encrypt(nonce, {}, huge, huge, tag).error() == errc::message_too_long);
+    CHECK(g.decrypt(nonce, {}, huge, tag, huge).error() == errc::message_too_long);
+    CHECK(g.encrypt(nonce, {}, huge.first(over - 1), huge.first(over - 1), b.first(0)).error() == errc::bad_length);
+    munmap(p, over);
+  }
+#endif
+  static_assert(kagi::aes128_gcm::max_plaintext_size == (1ull << 36) - 32);
+  static_assert(kagi::aes128_gcm::max_aad_size == (1ull << 61) - 1);
+}
+
+// Wrong key sizes do not compile (the other static checks are in tests/compile_fail).
+static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::uint8_t, 32>>);
+static_assert(!std::is_constructible_v<kagi::aes256_gcm, std::array<std::uint8_t, 16>>);
+static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::uint8_t>>);
+static_assert(std::is_constructible_v<kagi::aes192_gcm, std::array<std::uint8_t, 24>>);
