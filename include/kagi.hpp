@@ -25,6 +25,7 @@
 #include "kagi/pk/rsa.hpp"
 #include "kagi/pk/x25519.hpp"
 
+#include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
 
