@@ -187,9 +187,11 @@ struct field51 {
 
   // Swaps a and b when mask is all ones, in constant time.
   static constexpr void cswap(u64 mask, fe& a, fe& b) noexcept {
+    // Each limb goes through the barrier: the loop stays in general registers
+    // (vectorized, it would read 16 bytes where 8-byte stores just wrote).
     const u64 m = ct::value_barrier(mask);
     for (int i = 0; i < 5; ++i) {
-      const u64 t = m & (a.v[i] ^ b.v[i]);
+      const u64 t = ct::value_barrier(m & (a.v[i] ^ b.v[i]));
       a.v[i] ^= t;
       b.v[i] ^= t;
     }
@@ -197,7 +199,7 @@ struct field51 {
   // r = mask ? a : r.
   static constexpr void cmov(u64 mask, fe& r, const fe& a) noexcept {
     const u64 m = ct::value_barrier(mask);
-    for (int i = 0; i < 5; ++i) r.v[i] ^= m & (r.v[i] ^ a.v[i]);
+    for (int i = 0; i < 5; ++i) r.v[i] ^= ct::value_barrier(m & (r.v[i] ^ a.v[i]));
   }
 };
 
@@ -437,6 +439,13 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
   secure_wipe(std::span<std::int32_t, 64>(e));
 }
 
+#if KAGI_X86
+// x25519_x86.hpp: the field in radix 2^64 with MULX/ADCX/ADOX.
+inline constexpr std::uint32_t x25519_adx_needs = cpu::bmi2 | cpu::adx;
+inline void ladder_adx(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
+inline void base_mul_adx(std::uint8_t* out, const std::uint8_t* k) noexcept;
+#endif
+
 // X25519(k, u) on the fastest path: writes the 32-byte result.
 constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>& scalar,
                           const std::uint8_t* u) noexcept {
@@ -445,7 +454,14 @@ constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>&
   if (std::is_constant_evaluated()) {
     ladder<field51>(out, k.data(), u);
   } else {
-    ladder<field51>(out, k.data(), u);
+#if KAGI_X86
+    if (cpu::has(x25519_adx_needs)) {
+      ladder_adx(out, k.data(), u);
+    } else
+#endif
+    {
+      ladder<field51>(out, k.data(), u);
+    }
   }
   secure_wipe(k);
 }
@@ -469,7 +485,14 @@ using public_key_type = std::array<std::uint8_t, 32>;
   }
   std::array<std::uint8_t, 32> k = priv;
   detail::c25519::clamp(k.data());
-  detail::c25519::base_mul<detail::c25519::field51>(out.data(), k.data());
+#if KAGI_X86
+  if (cpu::has(detail::c25519::x25519_adx_needs)) {
+    detail::c25519::base_mul_adx(out.data(), k.data());
+  } else
+#endif
+  {
+    detail::c25519::base_mul<detail::c25519::field51>(out.data(), k.data());
+  }
   secure_wipe(k);
   return ct::declassify(out);
 }
@@ -492,11 +515,16 @@ using public_key_type = std::array<std::uint8_t, 32>;
 
 // The path X25519 takes at run time now: "mulx-adx" or "portable".
 [[nodiscard]] inline const char* implementation() noexcept {
+#if KAGI_X86
+  if (cpu::has(detail::c25519::x25519_adx_needs)) return "mulx-adx";
+#endif
   return "portable";
 }
 
 }  // namespace x25519
 
 }  // namespace kagi
+
+#include "x25519_x86.hpp"
 
 #endif  // KAGI_PK_X25519_HPP
