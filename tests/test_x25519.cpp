@@ -25,7 +25,8 @@ namespace c = kagi::detail::c25519;
 const std::initializer_list<kagi_test::path> x25519_paths = {
     kagi_test::portable_path,
 #if KAGI_X86
-    {"mulx-adx", c::x25519_adx_needs, 0},
+    {"mulx-adx", c::x25519_adx_needs, kagi::cpu::avx512ifma},
+    {"avx512ifma", c::x25519_ifma_needs, 0},
 #endif
 };
 
@@ -154,6 +155,55 @@ TEST_CASE("X25519 radix-2^64 field (mulx-adx) against the radix-2^51 field") {
     CHECK(enc64(G::sub(d, big)) == enc51(F::sub(b, F::mul(big51, F::one()))));
     CHECK(enc64(G::mul_small(big, 121666)) == enc51(F::mul_small(big51, 121666)));
   }
+}
+#endif
+
+#if KAGI_X86
+// The 4-way IFMA field, lane by lane, against the radix-2^64 one.
+KAGI_X25519_IFMA_TARGET void ifma_products(const c::fe64& a, const c::fe64& b, c::fe64 (&mul)[4], c::fe64 (&small)[4]) {
+  const c::fe4 x = c::fe4_from(a, b, a, b), y = c::fe4_from(b, a, a, b);
+  const c::fe4 m = c::fe4_mul(x, y);
+  const c::fe4 s = c::fe4_mul_small(x, _mm256_set_epi64x((1 << 20) - 1, 121666, 2, 0));
+  for (int lane = 0; lane < 4; ++lane) {
+    mul[lane] = c::fe4_lane(m, lane);
+    small[lane] = c::fe4_lane(s, lane);
+  }
+}
+// The largest tight limbs (2^52 - 1, and 2^48 - 1 on top) in every lane, squared.
+KAGI_X25519_IFMA_TARGET c::fe64 ifma_max_square() {
+  const __m256i m52 = _mm256_set1_epi64x((1ll << 52) - 1), m48 = _mm256_set1_epi64x((1ll << 48) - 1);
+  const c::fe4 x{{m52, m52, m52, m52, m48}};
+  return c::fe4_lane(c::fe4_mul(x, x), 2);
+}
+
+TEST_CASE("X25519 4-way IFMA field against the radix-2^64 field") {
+  if ((kagi::cpu::allowed() & c::x25519_ifma_needs) != c::x25519_ifma_needs) return;
+  using G = c::field64_adx;
+  const auto enc = [](const G::fe& f) {
+    key s{};
+    G::to_bytes(s.data(), f);
+    return s;
+  };
+  kagi_test::test_rng rng(16);
+  for (int i = 0; i < 300; ++i) {
+    G::fe a{}, b{};
+    for (auto& w : a.v) w = (i % 3 == 0) ? ~std::uint64_t{0} - rng.uniform(0, 40) : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
+    for (auto& w : b.v) w = (i % 5 == 0) ? ~std::uint64_t{0} : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
+    if (i == 1) a = G::zero();
+    c::fe64 mul[4], small[4];
+    ifma_products(a, b, mul, small);
+    CHECK(enc(mul[0]) == enc(G::mul(a, b)));
+    CHECK(enc(mul[1]) == enc(G::mul(b, a)));
+    CHECK(enc(mul[2]) == enc(G::mul(a, a)));
+    CHECK(enc(mul[3]) == enc(G::mul(b, b)));
+    CHECK(enc(small[0]) == key{});
+    CHECK(enc(small[1]) == enc(G::mul_small(b, 2)));
+    CHECK(enc(small[2]) == enc(G::mul_small(a, 121666)));
+    CHECK(enc(small[3]) == enc(G::mul_small(b, (1 << 20) - 1)));
+  }
+  // The largest tight limbs hold 2^256 - 1.
+  const G::fe max_value{{~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}}};
+  CHECK(enc(ifma_max_square()) == enc(G::sqr(max_value)));
 }
 #endif
 

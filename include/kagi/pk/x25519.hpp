@@ -440,10 +440,15 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
 }
 
 #if KAGI_X86
-// x25519_x86.hpp: the field in radix 2^64 with MULX/ADCX/ADOX.
+// x25519_x86.hpp: the field in radix 2^64 with MULX/ADCX/ADOX (ladder and
+// fixed base), and a 4-way ladder on AVX-512 IFMA (its inversion uses the
+// radix-2^64 field, hence BMI2 and ADX too).
 inline constexpr std::uint32_t x25519_adx_needs = cpu::bmi2 | cpu::adx;
+inline constexpr std::uint32_t x25519_ifma_needs = cpu::avx512f | cpu::avx512vl | cpu::avx512ifma | x25519_adx_needs;
+#define KAGI_X25519_IFMA_TARGET KAGI_TARGET("avx512f,avx512vl,avx512ifma")
 inline void ladder_adx(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
 inline void base_mul_adx(std::uint8_t* out, const std::uint8_t* k) noexcept;
+KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
 #endif
 
 // X25519(k, u) on the fastest path: writes the 32-byte result.
@@ -455,7 +460,9 @@ constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>&
     ladder<field51>(out, k.data(), u);
   } else {
 #if KAGI_X86
-    if (cpu::has(x25519_adx_needs)) {
+    if (cpu::has(x25519_ifma_needs)) {
+      ladder_ifma(out, k.data(), u);
+    } else if (cpu::has(x25519_adx_needs)) {
       ladder_adx(out, k.data(), u);
     } else
 #endif
@@ -513,9 +520,12 @@ using public_key_type = std::array<std::uint8_t, 32>;
   return out;
 }
 
-// The path X25519 takes at run time now: "mulx-adx" or "portable".
+// The path X25519 takes at run time now: "avx512ifma" (the shared-secret
+// ladder on AVX-512 IFMA, the public key on the radix-2^64 field), "mulx-adx"
+// or "portable".
 [[nodiscard]] inline const char* implementation() noexcept {
 #if KAGI_X86
+  if (cpu::has(detail::c25519::x25519_ifma_needs)) return "avx512ifma";
   if (cpu::has(detail::c25519::x25519_adx_needs)) return "mulx-adx";
 #endif
   return "portable";
