@@ -28,6 +28,9 @@ using F = d::field_mont;
 
 const std::initializer_list<kagi_test::path> p256_paths = {
     kagi_test::portable_path,
+#if KAGI_X86
+    {"mulx-adx", d::p256_adx_needs, 0},
+#endif
 };
 
 template <class Body>
@@ -61,13 +64,6 @@ constexpr auto n_minus_1 = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9
 constexpr auto minus_g =
     "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296b01cbd1c01e58065711814b583f061e9d431cca994cea1313449bf97c840ae0a"_hex;
 
-// P == Q as projective points (X1 Z2 = X2 Z1, Y1 Z2 = Y2 Z1).
-bool same_point(const d::point& p, const d::point& q) {
-  const auto eq = [](const d::fe& a, const d::fe& b) {
-    return a.v[0] == b.v[0] && a.v[1] == b.v[1] && a.v[2] == b.v[2] && a.v[3] == b.v[3];
-  };
-  return eq(F::mul(p.x, q.z), F::mul(q.x, p.z)) && eq(F::mul(p.y, q.z), F::mul(q.y, p.z));
-}
 bool is_infinity(const d::point& p) { return d::is_zero_mask(p.z) != 0 && d::is_zero_mask(p.y) == 0; }
 
 d::fe random_fe(kagi_test::test_rng& rng) {
@@ -127,31 +123,75 @@ TEST_CASE("P-256 field: constants, products, inverse") {
   CHECK(d::is_zero_mask(F::add(d::to_mont<F>(pm1), F::one())) != 0);
 }
 
+#if KAGI_X86
+TEST_CASE("P-256 field with MULX/ADX against the portable field") {
+  if ((kagi::cpu::allowed() & d::p256_adx_needs) != d::p256_adx_needs) return;
+  using G = d::field_mont_adx;
+  const auto same = [](const d::fe& x, const d::fe& y) { return std::equal(std::begin(x.v), std::end(x.v), std::begin(y.v)); };
+  kagi_test::test_rng rng(25);
+  // Edge values below p: 0, 1, 2, p - 1, p - 2, R mod p, 2^255, 2^256 - p - 1, and random ones.
+  const d::fe pm1{{d::p_raw.v[0] - 1, d::p_raw.v[1], d::p_raw.v[2], d::p_raw.v[3]}};
+  const d::fe pm2{{d::p_raw.v[0] - 2, d::p_raw.v[1], d::p_raw.v[2], d::p_raw.v[3]}};
+  std::vector<d::fe> values = {d::fe{}, d::fe{{1, 0, 0, 0}}, d::fe{{2, 0, 0, 0}}, pm1, pm2, d::one_mont,
+                               d::fe{{0, 0, 0, 0x8000000000000000}}, d::fe{{0, 0xffffffff00000000, 0xffffffffffffffff, 0xfffffffe}}};
+  for (int i = 0; i < 300; ++i) values.push_back(random_fe(rng));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t j : {i, (i * 13 + 5) % values.size(), std::size_t{3}}) {
+      const d::fe& a = values[i];
+      const d::fe& b = values[j];
+      CHECK(same(G::mul(a, b), F::mul(a, b)));
+      CHECK(same(G::add(a, b), F::add(a, b)));
+      CHECK(same(G::sub(a, b), F::sub(a, b)));
+    }
+    CHECK(same(G::sqr(values[i]), F::sqr(values[i])));
+    CHECK(same(G::neg(values[i]), F::neg(values[i])));
+  }
+  // Products whose reduction ends exactly at p - 1 and at 0.
+  CHECK(same(G::mul(d::to_mont<F>(pm1), d::to_mont<F>(d::fe{{1, 0, 0, 0}})), d::to_mont<F>(pm1)));
+  CHECK(same(G::add(pm1, d::fe{{1, 0, 0, 0}}), d::fe{}));
+  CHECK(same(d::invert<G>(values[9]), d::invert<F>(values[9])));
+}
+#endif
+
+// The special cases of the complete formulas on field Field.
+template <class Field>
+void check_complete_formulas(kagi_test::test_rng& rng) {
+  // P == Q as projective points (X1 Z2 = X2 Z1, Y1 Z2 = Y2 Z1).
+  const auto same_point = [](const d::point& p, const d::point& q) {
+    const auto eq = [](const d::fe& a, const d::fe& b) { return std::equal(std::begin(a.v), std::end(a.v), std::begin(b.v)); };
+    return eq(Field::mul(p.x, q.z), Field::mul(q.x, p.z)) && eq(Field::mul(p.y, q.z), Field::mul(q.y, p.z));
+  };
+  const d::point o = d::infinity<Field>();
+  CHECK(is_infinity(d::dbl<Field>(o)));
+  CHECK(is_infinity(d::add<Field>(o, o)));
+  for (int i = 0; i < 10; ++i) {
+    const d::point p = random_point(rng), q = random_point(rng);
+    const d::point neg_p{p.x, Field::neg(p.y), p.z};
+    const d::affine pa = d::to_affine<Field>(p);
+    const d::affine neg_pa{pa.x, Field::neg(pa.y)};
+    CHECK(same_point(d::add<Field>(p, p), d::dbl<Field>(p)));
+    CHECK(is_infinity(d::add<Field>(p, neg_p)));
+    CHECK(same_point(d::add<Field>(p, o), p));
+    CHECK(same_point(d::add<Field>(o, p), p));
+    CHECK(same_point(d::madd<Field>(o, pa), p));
+    CHECK(same_point(d::madd<Field>(p, pa), d::dbl<Field>(p)));
+    CHECK(is_infinity(d::madd<Field>(p, neg_pa)));
+    CHECK(same_point(d::madd<Field>(q, pa), d::add<Field>(q, p)));
+    CHECK(same_point(d::add<Field>(p, q), d::add<Field>(q, p)));
+    // The results stay on the curve, and both fields agree.
+    CHECK(d::on_curve_mask<Field>(d::to_affine<Field>(d::add<Field>(p, q))) != 0);
+    CHECK(d::on_curve_mask<Field>(d::to_affine<Field>(d::dbl<Field>(p))) != 0);
+    CHECK(same_point(d::add<Field>(p, q), d::add<F>(p, q)));
+    CHECK(same_point(d::dbl<Field>(p), d::dbl<F>(p)));
+  }
+}
+
 TEST_CASE("P-256 complete formulas: doubling, inverses and infinity need no special case") {
   kagi_test::test_rng rng(22);
-  on_every_path([&](const kagi_test::path&) {
-    const d::point o = d::infinity<F>();
-    CHECK(is_infinity(d::dbl<F>(o)));
-    CHECK(is_infinity(d::add<F>(o, o)));
-    for (int i = 0; i < 10; ++i) {
-      const d::point p = random_point(rng), q = random_point(rng);
-      const d::point neg_p{p.x, F::neg(p.y), p.z};
-      const d::affine pa = d::to_affine<F>(p);
-      const d::affine neg_pa{pa.x, F::neg(pa.y)};
-      CHECK(same_point(d::add<F>(p, p), d::dbl<F>(p)));
-      CHECK(is_infinity(d::add<F>(p, neg_p)));
-      CHECK(same_point(d::add<F>(p, o), p));
-      CHECK(same_point(d::add<F>(o, p), p));
-      CHECK(same_point(d::madd<F>(o, pa), p));
-      CHECK(same_point(d::madd<F>(p, pa), d::dbl<F>(p)));
-      CHECK(is_infinity(d::madd<F>(p, neg_pa)));
-      CHECK(same_point(d::madd<F>(q, pa), d::add<F>(q, p)));
-      CHECK(same_point(d::add<F>(p, q), d::add<F>(q, p)));
-      // The results stay on the curve.
-      CHECK(d::on_curve_mask<F>(d::to_affine<F>(d::add<F>(p, q))) != 0);
-      CHECK(d::on_curve_mask<F>(d::to_affine<F>(d::dbl<F>(p))) != 0);
-    }
-  });
+  check_complete_formulas<F>(rng);
+#if KAGI_X86
+  if ((kagi::cpu::allowed() & d::p256_adx_needs) == d::p256_adx_needs) check_complete_formulas<d::field_mont_adx>(rng);
+#endif
 }
 
 TEST_CASE("P-256 Wycheproof ecdh_secp256r1_ecpoint_test.json") {

@@ -582,6 +582,13 @@ constexpr void shared_x(std::uint8_t* out, const fe& d, const affine& q) noexcep
   store_be(out, from_mont<F>(r.x));
 }
 
+#if KAGI_X86
+// p256_x86.hpp: the field with MULX/ADCX/ADOX (same Montgomery representation).
+inline constexpr std::uint32_t p256_adx_needs = cpu::bmi2 | cpu::adx;
+inline void public_key_adx(std::uint8_t* out, const fe& d) noexcept;
+inline void shared_x_adx(std::uint8_t* out, const fe& d, const affine& q) noexcept;
+#endif
+
 }  // namespace detail::p256
 
 namespace p256 {
@@ -615,7 +622,18 @@ template <random_source R>
   if (!is_valid_private_key(priv)) return std::nullopt;
   detail::p256::fe d = detail::p256::load_be(priv.data());
   public_key_type out{};
-  detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
+  if (std::is_constant_evaluated()) {
+    detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
+  } else {
+#if KAGI_X86
+    if (cpu::has(detail::p256::p256_adx_needs)) {
+      detail::p256::public_key_adx(out.data(), d);
+    } else
+#endif
+    {
+      detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
+    }
+  }
   if (!std::is_constant_evaluated()) secure_wipe(std::span<std::uint64_t, 4>(d.v));
   return ct::declassify(out);
 }
@@ -631,16 +649,34 @@ template <random_source R>
   if (!q || !is_valid_private_key(priv)) return std::nullopt;
   detail::p256::fe d = detail::p256::load_be(priv.data());
   std::array<std::uint8_t, 32> out{};
-  detail::p256::shared_x<F>(out.data(), d, *q);
+  if (std::is_constant_evaluated()) {
+    detail::p256::shared_x<F>(out.data(), d, *q);
+  } else {
+#if KAGI_X86
+    if (cpu::has(detail::p256::p256_adx_needs)) {
+      detail::p256::shared_x_adx(out.data(), d, *q);
+    } else
+#endif
+    {
+      detail::p256::shared_x<F>(out.data(), d, *q);
+    }
+  }
   if (!std::is_constant_evaluated()) secure_wipe(std::span<std::uint64_t, 4>(d.v));
   return out;
 }
 
-// The path P-256 takes at run time now: "portable".
-[[nodiscard]] inline const char* implementation() noexcept { return "portable"; }
+// The path P-256 takes at run time now: "mulx-adx" or "portable".
+[[nodiscard]] inline const char* implementation() noexcept {
+#if KAGI_X86
+  if (cpu::has(detail::p256::p256_adx_needs)) return "mulx-adx";
+#endif
+  return "portable";
+}
 
 }  // namespace p256
 
 }  // namespace kagi
+
+#include "p256_x86.hpp"
 
 #endif  // KAGI_PK_P256_HPP
