@@ -231,6 +231,72 @@ TEST_CASE("P-256 Wycheproof ecdh_secp256r1_ecpoint_test.json") {
   CHECK(refused > 20);
 }
 
+TEST_CASE("P-256 Wycheproof ecdh_secp256r1_test.json (SubjectPublicKeyInfo read with the DER reader)") {
+  const auto j = kagi_test::read_json("wycheproof/ecdh_secp256r1_test.json");
+  REQUIRE(j["algorithm"] == "ECDH");
+  std::size_t count = 0, valid = 0, refused_by_der = 0, refused_by_curve = 0;
+  on_every_path([&](const kagi_test::path&) {
+    count = valid = refused_by_der = refused_by_curve = 0;
+    for (const auto& g : j["testGroups"]) {
+      REQUIRE(g["curve"] == "secp256r1");
+      REQUIRE(g["encoding"] == "asn");
+      for (const auto& t : g["tests"]) {
+        INFO("tcId " << t["tcId"].get<int>() << ": " << t["comment"].get<std::string>());
+        const std::string result = t["result"];
+        const scalar priv = to_scalar(kagi_test::hex(t["private"].get<std::string>()));
+        const bytes spki = kagi_test::hex(t["public"].get<std::string>());
+        const auto point = kagi::p256::point_from_spki(spki);
+        std::optional<std::array<std::uint8_t, 32>> out;
+        if (point) {
+          out = kagi::p256::shared_secret(priv, *point);
+          if (!out) ++refused_by_curve;
+        } else {
+          ++refused_by_der;
+        }
+        if (result == "valid") {
+          INFO("point_from_spki: " << point.message());
+          REQUIRE(out);
+          CHECK(to_bytes(*out) == kagi_test::hex(t["shared"].get<std::string>()));
+          ++valid;
+        } else if (result == "invalid") {
+          CHECK(!out.has_value());
+        } else {
+          // acceptable: BER-style lengths, unused or explicit curve parameters,
+          // compressed points. The strict reader may refuse them; a secret, if
+          // computed, must be the expected one.
+          REQUIRE(result == "acceptable");
+          if (out) CHECK(to_bytes(*out) == kagi_test::hex(t["shared"].get<std::string>()));
+        }
+        ++count;
+      }
+    }
+  });
+  CHECK(count == j["numberOfTests"].get<std::size_t>());
+  CHECK(valid > 300);
+  CHECK(refused_by_der > 0);
+  CHECK(refused_by_curve > 0);
+}
+
+TEST_CASE("P-256 point_from_spki refuses other keys and curves") {
+  // Wycheproof tcId 1's SubjectPublicKeyInfo.
+  const bytes good = kagi_test::hex(
+      "3059301306072a8648ce3d020106082a8648ce3d0301070342000462d5bd3372af75fe85a040715d0f502428e07046868b0bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf");
+  const auto point = kagi::p256::point_from_spki(good);
+  REQUIRE(point);
+  CHECK(bytes(point->begin(), point->end()) == bytes(wp1_public.begin(), wp1_public.end()));
+  bytes other_curve = good;
+  other_curve[22] = 0x08;  // 1.2.840.10045.3.1.8: not prime256v1
+  CHECK(kagi::p256::point_from_spki(other_curve).error() == kagi::errc::ec_unsupported_key);
+  bytes other_alg = good;
+  other_alg[12] = 0x02;  // 1.2.840.10045.2.2: not id-ecPublicKey
+  CHECK(kagi::p256::point_from_spki(other_alg).error() == kagi::errc::ec_unsupported_key);
+  bytes trailing = good;
+  trailing.push_back(0);
+  CHECK(kagi::p256::point_from_spki(trailing).error() == kagi::errc::der_trailing_data);
+  for (std::size_t len = 0; len < good.size(); ++len)
+    CHECK(!kagi::p256::point_from_spki(kagi::bytes_view(good).first(len)));
+}
+
 TEST_CASE("P-256 bad peer points are refused") {
   const scalar priv = wp1_private;
   const bytes good(wp1_public.begin(), wp1_public.end());

@@ -61,6 +61,8 @@ enum class errc : int {
   tls_trailing_data,    // a TLS message has bytes after its last field
   tls_unsupported_group, // an ECDHE curve type or named group kagi does not support
   tls_bad_public_key,   // an ECDHE public key has the wrong length or format, or is refused by its curve
+  // pk/p256.hpp
+  ec_unsupported_key,   // not an EC public key on the P-256 named curve (another curve, or explicit parameters)
 };
 
 // A short English description of an error code.
@@ -107,6 +109,7 @@ enum class errc : int {
     case errc::tls_trailing_data: return "TLS message has bytes after its last field";
     case errc::tls_unsupported_group: return "ECDHE curve type or named group not supported";
     case errc::tls_bad_public_key: return "ECDHE public key has the wrong length or format, or is refused by its curve";
+    case errc::ec_unsupported_key: return "not an EC public key on the P-256 named curve";
   }
   return "unknown error";
 }
