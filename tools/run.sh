@@ -41,7 +41,7 @@ case "$job" in
     echo "== examples/session_keys"
     build/main/examples/session_keys
     echo "== throughput summary (kagi against OpenSSL in one run)"
-    build/main/bench/kagi_bench --benchmark_filter='^(sha256/.*/16384|tls12_master_secret_and_keys/)' \
+    build/main/bench/kagi_bench --benchmark_filter='^(sha256/.*/16384|tls12_master_secret_and_keys/|(x25519|p256)_shared/(kagi|openssl)$)' \
       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --kagi_summary='.'
     ;;
   test)
