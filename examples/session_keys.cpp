@@ -6,9 +6,14 @@
 //   PRF("client/server finished") -> verify_data of the Finished messages
 //   AES-128-GCM with the write key and IV -> protected records (RFC 5288)
 //
-// The key exchange here is TLS_RSA_WITH_AES_128_GCM_SHA256's: the client
+// The first key exchange is TLS_RSA_WITH_AES_128_GCM_SHA256's: the client
 // encrypts a fresh pre-master secret to the server's RSA key, the server
-// decrypts it (RFC 5246 7.4.7.1), and both sides derive the same keys.
+// decrypts it (RFC 5246 7.4.7.1), and both sides derive the same keys. Then
+// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256's, over x25519 and over secp256r1
+// (RFC 8422): each side makes a fresh key pair, the server signs its public
+// key with its RSA key in ServerKeyExchange, the client answers with its own
+// in ClientKeyExchange, and the Diffie-Hellman shared secret is the
+// pre-master secret.
 #include <kagi.hpp>
 
 #include <cstdio>
@@ -19,6 +24,77 @@ namespace {
 
 void show(const char* name, kagi::bytes_view value, const char* what) {
   std::printf("%-22s %s\n%-22s   %s\n", name, kagi::to_hex(value).c_str(), "", what);
+}
+
+// One ECDHE key exchange (RFC 8422) for the group, signed with the server's
+// RSA key (rsa_pss_rsae_sha256, as OpenSSL's server chose in the captured
+// session), up to the session keys. Returns false if anything disagrees.
+bool ecdhe_exchange(kagi::tls12::named_group group, const char* group_name, const kagi::rsa_private_key& server_key,
+                    const kagi::tls12::random& client_random, const kagi::tls12::random& server_random,
+                    kagi::system_random& rng) {
+  namespace tls12 = kagi::tls12;
+  std::printf("\n-- ECDHE over %s (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, RFC 8422; same hello randoms) --\n",
+              group_name);
+  const std::size_t key_size = tls12::ecdh_public_key_size(group);
+
+  // Server: a fresh key pair; ServerKeyExchange = params || signature over
+  // client_random || server_random || params.
+  const auto server = tls12::ecdhe_private_key::generate(group, rng);
+  std::vector<std::uint8_t> server_public(key_size);
+  if (!server.public_key(server_public)) return false;
+  show("server public key", server_public,
+       group == tls12::named_group::x25519 ? "server: ephemeral X25519 public key (a u-coordinate, 32 bytes)"
+                                           : "server: ephemeral P-256 public key, SEC 1 uncompressed (04 || X || Y)");
+  const tls12::server_ecdh_params params{group, server_public};
+  std::vector<std::uint8_t> signed_data(64 + params.encoded_size());
+  if (!tls12::server_signed_data(client_random, server_random, params, signed_data)) return false;
+  std::vector<std::uint8_t> signature(server_key.size());
+  if (!server_key.sign_pss_sha256(signed_data, signature, rng)) return false;
+  std::vector<std::uint8_t> ske(params.encoded_size() + 4 + signature.size());
+  if (!tls12::encode_server_key_exchange_ecdhe(params, 0x0804, signature, ske)) return false;
+  show("ServerKeyExchange", std::span(ske).first(params.encoded_size() + 4),
+       "curve_type 3 || group || point<1..255> || 0x0804 (rsa_pss_rsae_sha256) || signature length; 256-byte signature follows");
+
+  // Client: decodes it, checks the signature with the key from the server's
+  // certificate, makes its own key pair and the pre-master secret.
+  const auto got = tls12::decode_server_key_exchange_ecdhe(ske);
+  if (!got || got->params.group != group) return false;
+  std::vector<std::uint8_t> client_signed(64 + got->params_encoding.size());
+  std::copy(client_random.begin(), client_random.end(), client_signed.begin());
+  std::copy(server_random.begin(), server_random.end(), client_signed.begin() + 32);
+  std::copy(got->params_encoding.begin(), got->params_encoding.end(), client_signed.begin() + 64);
+  if (!server_key.public_key().verify_pss_sha256(client_signed, got->signature)) return false;
+  std::printf("%-22s %s\n", "signature", "client: RSA-PSS over client_random || server_random || params verifies");
+  const auto client = tls12::ecdhe_private_key::generate(group, rng);
+  std::vector<std::uint8_t> client_public(key_size), cke(1 + key_size);
+  if (!client.public_key(client_public)) return false;
+  if (!tls12::encode_client_key_exchange_ecdhe(group, client_public, cke)) return false;
+  show("ClientKeyExchange", cke, "client: point<1..255> with its ephemeral public key");
+  const auto client_pre_master = client.premaster_secret(got->params.public_key);
+  if (!client_pre_master) return false;
+  show("pre_master_secret", *client_pre_master,
+       group == tls12::named_group::x25519 ? "client: X25519(client private, server public), 32 bytes"
+                                           : "client: x-coordinate of (client private) * (server public), 32 bytes");
+
+  // Server: decodes ClientKeyExchange and gets the same pre-master secret.
+  const auto client_key = tls12::decode_client_key_exchange_ecdhe(group, cke);
+  if (!client_key) return false;
+  const auto server_pre_master = server.premaster_secret(*client_key);
+  if (!server_pre_master || *server_pre_master != *client_pre_master) return false;
+  std::printf("%-22s %s\n", "server's pre_master", "server: the same 32 bytes from (server private, client public)");
+
+  // Both: master secret and session keys, as in steps 3 and 4.
+  const auto master = tls12::compute_master_secret(*client_pre_master, client_random, server_random);
+  const auto keys = tls12::derive_session_keys(master, client_random, server_random);
+  const auto server_keys =
+      tls12::derive_session_keys(tls12::compute_master_secret(*server_pre_master, client_random, server_random),
+                                 client_random, server_random);
+  if (server_keys.client_write_key != keys.client_write_key || server_keys.server_write_key != keys.server_write_key)
+    return false;
+  show("master_secret", master, "PRF(pre_master, \"master secret\", client_random || server_random)");
+  show("client_write_key", keys.client_write_key, "key_block[0..15]");
+  show("server_write_key", keys.server_write_key, "key_block[16..31]");
+  return true;
 }
 
 }  // namespace
@@ -134,9 +210,18 @@ int main() {
   std::printf("%-22s %.*s\n", "tampered record", static_cast<int>(tampered.message().size()), tampered.message().data());
   if (tampered || text != request) return 1;
 
-  std::printf("\nClient and server derived the same master secret and session keys.\n");
-  std::printf("SHA-256 ran on the %s path, RSA arithmetic on the %s path, AES-GCM on the %s path.\n",
-              kagi::sha256::implementation(), server_key->implementation(), kagi::aes128_gcm::implementation());
+  // 7. The same handshake with ECDHE instead of RSA key transport.
+  if (!ecdhe_exchange(tls12::named_group::x25519, "x25519", *server_key, client_random, server_random, rng) ||
+      !ecdhe_exchange(tls12::named_group::secp256r1, "secp256r1", *server_key, client_random, server_random, rng)) {
+    std::fprintf(stderr, "the ECDHE exchange failed\n");
+    return 1;
+  }
+
+  std::printf("\nIn each exchange client and server derived the same master secret and session keys.\n");
+  std::printf("SHA-256 ran on the %s path, RSA arithmetic on the %s path, AES-GCM on the %s path, X25519 on the %s path,\n"
+              "P-256 on the %s path.\n",
+              kagi::sha256::implementation(), server_key->implementation(), kagi::aes128_gcm::implementation(),
+              kagi::x25519::implementation(), kagi::p256::implementation());
   kagi::secure_wipe(pre_master);
   return 0;
 }

@@ -21,9 +21,11 @@
 #include "kagi/encoding/pem.hpp"
 
 #include "kagi/pk/bigint.hpp"
+#include "kagi/pk/p256.hpp"
 #include "kagi/pk/rsa.hpp"
 #include "kagi/pk/x25519.hpp"
 
+#include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
 

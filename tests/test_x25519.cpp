@@ -24,6 +24,10 @@ namespace c = kagi::detail::c25519;
 
 const std::initializer_list<kagi_test::path> x25519_paths = {
     kagi_test::portable_path,
+#if KAGI_X86
+    {"mulx-adx", c::x25519_adx_needs, kagi::cpu::avx512ifma},
+    {"avx512ifma", c::x25519_ifma_needs, 0},
+#endif
 };
 
 template <class Body>
@@ -96,6 +100,112 @@ TEST_CASE("X25519 field encoding: canonical output, non-canonical input") {
   F::to_bytes(out.data(), F::neg(F::one()));
   CHECK(out == "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"_hex);
 }
+
+#if KAGI_X86
+TEST_CASE("X25519 radix-2^64 field (mulx-adx) against the radix-2^51 field") {
+  if ((kagi::cpu::allowed() & c::x25519_adx_needs) != c::x25519_adx_needs) return;
+  using F = c::field51;
+  using G = c::field64_adx;
+  kagi_test::test_rng rng(15);
+  const auto enc51 = [](const F::fe& f) {
+    key s{};
+    F::to_bytes(s.data(), f);
+    return s;
+  };
+  const auto enc64 = [](const G::fe& f) {
+    key s{};
+    G::to_bytes(s.data(), f);
+    return s;
+  };
+  // Edge values: 0, 1, p - 1, p, p + 1, 2^255 - 1, and random bytes (any top bit).
+  std::vector<key> values = {key{}, key{1},
+                             to_key(kagi_test::hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),
+                             to_key(kagi_test::hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),
+                             to_key(kagi_test::hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),
+                             to_key(kagi_test::hex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))};
+  for (int i = 0; i < 200; ++i) {
+    key k{};
+    rng.fill(k);
+    values.push_back(k);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const key& x = values[i];
+    const key& y = values[(i * 7 + 3) % values.size()];
+    INFO("x = " << kagi::to_hex(x) << ", y = " << kagi::to_hex(y));
+    const F::fe a = F::from_bytes(x.data()), b = F::from_bytes(y.data());
+    G::fe c = G::from_bytes(x.data()), d = G::from_bytes(y.data());
+    CHECK(enc64(c) == enc51(a));
+    CHECK(enc64(G::mul(c, d)) == enc51(F::mul(a, b)));
+    CHECK(enc64(G::sqr(c)) == enc51(F::sqr(a)));
+    CHECK(enc64(G::add(c, d)) == enc51(F::add(a, b)));
+    CHECK(enc64(G::sub(c, d)) == enc51(F::sub(a, b)));
+    CHECK(enc64(G::mul_small(c, 121665)) == enc51(F::mul_small(a, 121665)));
+    CHECK(enc64(c::invert<G>(c)) == enc51(c::invert<F>(a)));
+    // Values near 2^256 (the radix-2^64 field keeps any value below 2^256).
+    // The reference for it: the low 255 bits plus 19 for bit 255 (2^255 = 19 mod p).
+    const G::fe big{{~std::uint64_t{0} - (i & 63), ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0} - (i & 1)}};
+    key big_bytes{};
+    for (int w = 0; w < 4; ++w) kagi::store_le64(big_bytes.data() + 8 * w, big.v[w]);
+    const F::fe big51 = F::add(F::from_bytes(big_bytes.data()), F::small(19));
+    CHECK(enc64(big) == enc51(big51));
+    CHECK(enc64(G::mul(big, d)) == enc51(F::mul(big51, b)));
+    CHECK(enc64(G::mul(big, big)) == enc51(F::mul(big51, big51)));
+    CHECK(enc64(G::sqr(big)) == enc51(F::sqr(big51)));
+    CHECK(enc64(G::add(big, big)) == enc51(F::add(big51, big51)));
+    CHECK(enc64(G::sub(d, big)) == enc51(F::sub(b, F::mul(big51, F::one()))));
+    CHECK(enc64(G::mul_small(big, 121666)) == enc51(F::mul_small(big51, 121666)));
+  }
+}
+#endif
+
+#if KAGI_X86
+// The 4-way IFMA field, lane by lane, against the radix-2^64 one.
+KAGI_X25519_IFMA_TARGET void ifma_products(const c::fe64& a, const c::fe64& b, c::fe64 (&mul)[4], c::fe64 (&small)[4]) {
+  const c::fe4 x = c::fe4_from(a, b, a, b), y = c::fe4_from(b, a, a, b);
+  const c::fe4 m = c::fe4_mul(x, y);
+  const c::fe4 s = c::fe4_mul_small(x, _mm256_set_epi64x((1 << 20) - 1, 121666, 2, 0));
+  for (int lane = 0; lane < 4; ++lane) {
+    mul[lane] = c::fe4_lane(m, lane);
+    small[lane] = c::fe4_lane(s, lane);
+  }
+}
+// The largest tight limbs (2^52 - 1, and 2^48 - 1 on top) in every lane, squared.
+KAGI_X25519_IFMA_TARGET c::fe64 ifma_max_square() {
+  const __m256i m52 = _mm256_set1_epi64x((1ll << 52) - 1), m48 = _mm256_set1_epi64x((1ll << 48) - 1);
+  const c::fe4 x{{m52, m52, m52, m52, m48}};
+  return c::fe4_lane(c::fe4_mul(x, x), 2);
+}
+
+TEST_CASE("X25519 4-way IFMA field against the radix-2^64 field") {
+  if ((kagi::cpu::allowed() & c::x25519_ifma_needs) != c::x25519_ifma_needs) return;
+  using G = c::field64_adx;
+  const auto enc = [](const G::fe& f) {
+    key s{};
+    G::to_bytes(s.data(), f);
+    return s;
+  };
+  kagi_test::test_rng rng(16);
+  for (int i = 0; i < 300; ++i) {
+    G::fe a{}, b{};
+    for (auto& w : a.v) w = (i % 3 == 0) ? ~std::uint64_t{0} - rng.uniform(0, 40) : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
+    for (auto& w : b.v) w = (i % 5 == 0) ? ~std::uint64_t{0} : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
+    if (i == 1) a = G::zero();
+    c::fe64 mul[4], small[4];
+    ifma_products(a, b, mul, small);
+    CHECK(enc(mul[0]) == enc(G::mul(a, b)));
+    CHECK(enc(mul[1]) == enc(G::mul(b, a)));
+    CHECK(enc(mul[2]) == enc(G::mul(a, a)));
+    CHECK(enc(mul[3]) == enc(G::mul(b, b)));
+    CHECK(enc(small[0]) == key{});
+    CHECK(enc(small[1]) == enc(G::mul_small(b, 2)));
+    CHECK(enc(small[2]) == enc(G::mul_small(a, 121666)));
+    CHECK(enc(small[3]) == enc(G::mul_small(b, (1 << 20) - 1)));
+  }
+  // The largest tight limbs hold 2^256 - 1.
+  const G::fe max_value{{~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}}};
+  CHECK(enc(ifma_max_square()) == enc(G::sqr(max_value)));
+}
+#endif
 
 TEST_CASE("X25519 RFC 7748 section 5.2 vectors") {
   std::vector<kagi_test::record> single, iterated;

@@ -56,6 +56,13 @@ enum class errc : int {
   rsa_bad_signature,    // RSA signature does not verify
   rsa_decryption_failed, // RSA ciphertext out of range or its padding is wrong
   rsa_fault_detected,   // RSA private operation failed its self-check; nothing released
+  // tls12/ecdhe.hpp
+  tls_truncated,        // a TLS message ends before its fields do
+  tls_trailing_data,    // a TLS message has bytes after its last field
+  tls_unsupported_group, // an ECDHE curve type or named group kagi does not support
+  tls_bad_public_key,   // an ECDHE public key has the wrong length or format, or is refused by its curve
+  // pk/p256.hpp
+  ec_unsupported_key,   // not an EC public key on the P-256 named curve (another curve, or explicit parameters)
 };
 
 // A short English description of an error code.
@@ -98,6 +105,11 @@ enum class errc : int {
     case errc::rsa_bad_signature: return "RSA signature does not verify";
     case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
     case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
+    case errc::tls_truncated: return "TLS message ends before its fields do";
+    case errc::tls_trailing_data: return "TLS message has bytes after its last field";
+    case errc::tls_unsupported_group: return "ECDHE curve type or named group not supported";
+    case errc::tls_bad_public_key: return "ECDHE public key has the wrong length or format, or is refused by its curve";
+    case errc::ec_unsupported_key: return "not an EC public key on the P-256 named curve";
   }
   return "unknown error";
 }

@@ -33,6 +33,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "wide.hpp"
 
 namespace kagi {
 
@@ -40,57 +41,8 @@ namespace detail::c25519 {
 
 using u64 = std::uint64_t;
 
-// ---- 128-bit products: the native type at run time, a portable one at compile time
-
-#if defined(__SIZEOF_INT128__)
-__extension__ typedef unsigned __int128 native_u128;
-#define KAGI_C25519_INT128 1
-#else
-#define KAGI_C25519_INT128 0
-#endif
-
-// A 128-bit unsigned number as two 64-bit words, with the few operations the
-// field code needs. Used at compile time (and at run time on compilers
-// without a 128-bit type).
-struct portable_u128 {
-  u64 lo = 0, hi = 0;
-
-  [[nodiscard]] static constexpr portable_u128 mul(u64 a, u64 b) noexcept {
-    const u64 a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
-    const u64 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    const u64 mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
-    return {(p00 & 0xffffffffu) | (mid << 32), p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32)};
-  }
-  [[nodiscard]] friend constexpr portable_u128 operator+(portable_u128 a, portable_u128 b) noexcept {
-    const u64 lo = a.lo + b.lo;
-    return {lo, a.hi + b.hi + static_cast<u64>(lo < a.lo)};
-  }
-  [[nodiscard]] friend constexpr portable_u128 operator+(portable_u128 a, u64 b) noexcept {
-    const u64 lo = a.lo + b;
-    return {lo, a.hi + static_cast<u64>(lo < b)};
-  }
-  // this >> n, for 0 < n < 64.
-  [[nodiscard]] constexpr portable_u128 shr(int n) const noexcept { return {(lo >> n) | (hi << (64 - n)), hi >> n}; }
-  [[nodiscard]] constexpr u64 low() const noexcept { return lo; }
-};
-
-struct wide_portable {
-  using type = portable_u128;
-  [[nodiscard]] static constexpr type mul(u64 a, u64 b) noexcept { return portable_u128::mul(a, b); }
-  [[nodiscard]] static constexpr type shr(type a, int n) noexcept { return a.shr(n); }
-  [[nodiscard]] static constexpr u64 low(type a) noexcept { return a.low(); }
-};
-
-#if KAGI_C25519_INT128
-struct wide_native {
-  using type = native_u128;
-  [[nodiscard]] static constexpr type mul(u64 a, u64 b) noexcept { return static_cast<native_u128>(a) * b; }
-  [[nodiscard]] static constexpr type shr(type a, int n) noexcept { return a >> n; }
-  [[nodiscard]] static constexpr u64 low(type a) noexcept { return static_cast<u64>(a); }
-};
-#else
-using wide_native = wide_portable;
-#endif
+using wide::wide_native;
+using wide::wide_portable;
 
 // ---- GF(2^255 - 19) in radix 2^51
 //
@@ -235,9 +187,11 @@ struct field51 {
 
   // Swaps a and b when mask is all ones, in constant time.
   static constexpr void cswap(u64 mask, fe& a, fe& b) noexcept {
+    // Each limb goes through the barrier: the loop stays in general registers
+    // (vectorized, it would read 16 bytes where 8-byte stores just wrote).
     const u64 m = ct::value_barrier(mask);
     for (int i = 0; i < 5; ++i) {
-      const u64 t = m & (a.v[i] ^ b.v[i]);
+      const u64 t = ct::value_barrier(m & (a.v[i] ^ b.v[i]));
       a.v[i] ^= t;
       b.v[i] ^= t;
     }
@@ -245,7 +199,7 @@ struct field51 {
   // r = mask ? a : r.
   static constexpr void cmov(u64 mask, fe& r, const fe& a) noexcept {
     const u64 m = ct::value_barrier(mask);
-    for (int i = 0; i < 5; ++i) r.v[i] ^= m & (r.v[i] ^ a.v[i]);
+    for (int i = 0; i < 5; ++i) r.v[i] ^= ct::value_barrier(m & (r.v[i] ^ a.v[i]));
   }
 };
 
@@ -485,6 +439,18 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
   secure_wipe(std::span<std::int32_t, 64>(e));
 }
 
+#if KAGI_X86
+// x25519_x86.hpp: the field in radix 2^64 with MULX/ADCX/ADOX (ladder and
+// fixed base), and a 4-way ladder on AVX-512 IFMA (its inversion uses the
+// radix-2^64 field, hence BMI2 and ADX too).
+inline constexpr std::uint32_t x25519_adx_needs = cpu::bmi2 | cpu::adx;
+inline constexpr std::uint32_t x25519_ifma_needs = cpu::avx512f | cpu::avx512vl | cpu::avx512ifma | x25519_adx_needs;
+#define KAGI_X25519_IFMA_TARGET KAGI_TARGET("avx512f,avx512vl,avx512ifma")
+inline void ladder_adx(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
+inline void base_mul_adx(std::uint8_t* out, const std::uint8_t* k) noexcept;
+KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
+#endif
+
 // X25519(k, u) on the fastest path: writes the 32-byte result.
 constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>& scalar,
                           const std::uint8_t* u) noexcept {
@@ -493,7 +459,16 @@ constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>&
   if (std::is_constant_evaluated()) {
     ladder<field51>(out, k.data(), u);
   } else {
-    ladder<field51>(out, k.data(), u);
+#if KAGI_X86
+    if (cpu::has(x25519_ifma_needs)) {
+      ladder_ifma(out, k.data(), u);
+    } else if (cpu::has(x25519_adx_needs)) {
+      ladder_adx(out, k.data(), u);
+    } else
+#endif
+    {
+      ladder<field51>(out, k.data(), u);
+    }
   }
   secure_wipe(k);
 }
@@ -517,7 +492,14 @@ using public_key_type = std::array<std::uint8_t, 32>;
   }
   std::array<std::uint8_t, 32> k = priv;
   detail::c25519::clamp(k.data());
-  detail::c25519::base_mul<detail::c25519::field51>(out.data(), k.data());
+#if KAGI_X86
+  if (cpu::has(detail::c25519::x25519_adx_needs)) {
+    detail::c25519::base_mul_adx(out.data(), k.data());
+  } else
+#endif
+  {
+    detail::c25519::base_mul<detail::c25519::field51>(out.data(), k.data());
+  }
   secure_wipe(k);
   return ct::declassify(out);
 }
@@ -538,13 +520,21 @@ using public_key_type = std::array<std::uint8_t, 32>;
   return out;
 }
 
-// The path X25519 takes at run time now: "mulx-adx" or "portable".
+// The path X25519 takes at run time now: "avx512ifma" (the shared-secret
+// ladder on AVX-512 IFMA, the public key on the radix-2^64 field), "mulx-adx"
+// or "portable".
 [[nodiscard]] inline const char* implementation() noexcept {
+#if KAGI_X86
+  if (cpu::has(detail::c25519::x25519_ifma_needs)) return "avx512ifma";
+  if (cpu::has(detail::c25519::x25519_adx_needs)) return "mulx-adx";
+#endif
   return "portable";
 }
 
 }  // namespace x25519
 
 }  // namespace kagi
+
+#include "x25519_x86.hpp"
 
 #endif  // KAGI_PK_X25519_HPP
