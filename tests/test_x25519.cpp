@@ -26,7 +26,7 @@ const std::initializer_list<kagi_test::path> x25519_paths = {
     kagi_test::portable_path,
 #if KAGI_X86
     {"mulx-adx", c::x25519_adx_needs, kagi::cpu::avx512ifma},
-    {"avx512ifma", c::x25519_ifma_needs, 0},
+    {"avx512-ifma", c::x25519_ifma_needs, 0},
 #endif
 };
 

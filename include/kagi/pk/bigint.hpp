@@ -9,7 +9,7 @@
 // verdict) say so and call ct::declassify.
 //
 // Multiplication uses unsigned __int128 at run time when the compiler has it
-// and portable 32x32-bit products at compile time, so everything here is
+// and portable 32x32-bit products at compile time (wide.hpp), so everything here is
 // constexpr. Montgomery multiplication (CIOS, with a constant-time final
 // subtraction) and squaring (product, then REDC) run on the portable code or,
 // on x86-64 with BMI2 and ADX, on kernels in bigint_x86.hpp chosen at run time.
@@ -29,6 +29,7 @@
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
 #include "../core/result.hpp"
+#include "wide.hpp"
 
 namespace kagi::detail {
 // The constant-time test programs (tests/ct) define this to mark the secret
@@ -50,68 +51,34 @@ struct limb_pair {
   limb hi = 0;
 };
 
+// Single-limb products and carry chains are wide.hpp's, shared with the
+// elliptic-curve fields; here they are spelled in limbs.
+namespace w = ::kagi::detail::wide;
+#define KAGI_BN_INT128 KAGI_WIDE_INT128
 namespace detail {
-#if defined(__SIZEOF_INT128__)
-__extension__ typedef unsigned __int128 u128;
-#define KAGI_BN_INT128 1
-#else
-#define KAGI_BN_INT128 0
+#if KAGI_BN_INT128
+using u128 = w::native_u128;
 #endif
-
 [[nodiscard]] constexpr limb_pair mul_wide_portable(limb a, limb b) noexcept {
-  const limb a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
-  const limb p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-  const limb mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
-  return {(p00 & 0xffffffffu) | (mid << 32), p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32)};
+  const w::portable_u128 p = w::portable_u128::mul(a, b);
+  return {p.lo, p.hi};
 }
 }  // namespace detail
 
 // The full 128-bit product of two limbs.
 [[nodiscard]] constexpr limb_pair mul_wide(limb a, limb b) noexcept {
-#if KAGI_BN_INT128
-  if (!std::is_constant_evaluated()) {
-    const detail::u128 p = static_cast<detail::u128>(a) * b;
-    return {static_cast<limb>(p), static_cast<limb>(p >> 64)};
-  }
-#endif
-  return detail::mul_wide_portable(a, b);
+  if (std::is_constant_evaluated()) return detail::mul_wide_portable(a, b);
+  const auto p = w::wide_native::mul(a, b);
+  return {w::wide_native::low(p), w::wide_native::high(p)};
 }
 
 // a*b + c + carry: returns the low limb and leaves the high limb in carry
 // (the sum never overflows 128 bits).
-[[nodiscard]] constexpr limb mac(limb a, limb b, limb c, limb& carry) noexcept {
-#if KAGI_BN_INT128
-  if (!std::is_constant_evaluated()) {
-    const detail::u128 t = static_cast<detail::u128>(a) * b + c + carry;
-    carry = static_cast<limb>(t >> 64);
-    return static_cast<limb>(t);
-  }
-#endif
-  const limb_pair p = detail::mul_wide_portable(a, b);
-  limb lo = p.lo + c;
-  limb hi = p.hi + static_cast<limb>(lo < c);
-  lo += carry;
-  hi += static_cast<limb>(lo < carry);
-  carry = hi;
-  return lo;
-}
-
+[[nodiscard]] constexpr limb mac(limb a, limb b, limb c, limb& carry) noexcept { return w::mac(a, b, c, carry); }
 // a + b + carry (carry 0 or 1 in and out).
-[[nodiscard]] constexpr limb addc(limb a, limb b, limb& carry) noexcept {
-  const limb s = a + b;
-  const limb c1 = static_cast<limb>(s < a);
-  const limb t = s + carry;
-  carry = c1 | static_cast<limb>(t < s);
-  return t;
-}
+[[nodiscard]] constexpr limb addc(limb a, limb b, limb& carry) noexcept { return w::addc(a, b, carry); }
 // a - b - borrow (borrow 0 or 1 in and out).
-[[nodiscard]] constexpr limb subb(limb a, limb b, limb& borrow) noexcept {
-  const limb d = a - b;
-  const limb b1 = static_cast<limb>(a < b);
-  const limb t = d - borrow;
-  borrow = b1 | static_cast<limb>(d < borrow);
-  return t;
-}
+[[nodiscard]] constexpr limb subb(limb a, limb b, limb& borrow) noexcept { return w::subb(a, b, borrow); }
 
 // ---- numbers of n limbs (n public). Outputs may alias inputs unless noted.
 

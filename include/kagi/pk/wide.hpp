@@ -1,5 +1,6 @@
 // kagi/pk/wide.hpp: 64x64 -> 128-bit products and carry chains for the
-// elliptic-curve fields (x25519.hpp, p256.hpp).
+// elliptic-curve fields (x25519.hpp, p256.hpp) and the big integers of RSA
+// (bigint.hpp).
 //
 // At run time products use unsigned __int128 when the compiler has it; at
 // compile time (and without __int128) a portable pair of 64-bit words. Code

@@ -520,12 +520,12 @@ using public_key_type = std::array<std::uint8_t, 32>;
   return out;
 }
 
-// The path X25519 takes at run time now: "avx512ifma" (the shared-secret
+// The path X25519 takes at run time now: "avx512-ifma" (the shared-secret
 // ladder on AVX-512 IFMA, the public key on the radix-2^64 field), "mulx-adx"
 // or "portable".
 [[nodiscard]] inline const char* implementation() noexcept {
 #if KAGI_X86
-  if (cpu::has(detail::c25519::x25519_ifma_needs)) return "avx512ifma";
+  if (cpu::has(detail::c25519::x25519_ifma_needs)) return "avx512-ifma";
   if (cpu::has(detail::c25519::x25519_adx_needs)) return "mulx-adx";
 #endif
   return "portable";
