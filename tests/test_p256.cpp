@@ -164,12 +164,23 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
   const d::point o = d::infinity<Field>();
   CHECK(is_infinity(d::dbl<Field>(o)));
   CHECK(is_infinity(d::add<Field>(o, o)));
+  // Every representation (0 : Y : 0) of the point at infinity doubles to it
+  // (the doubling formula alone would give (0 : 0 : 0)).
+  for (int i = 0; i < 4; ++i) {
+    d::fe y = random_fe(rng);
+    y.v[0] |= 1;
+    CHECK(is_infinity(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()})));
+    CHECK(is_infinity(d::dbl<Field>(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()}))));
+  }
   for (int i = 0; i < 10; ++i) {
     const d::point p = random_point(rng), q = random_point(rng);
     const d::point neg_p{p.x, Field::neg(p.y), p.z};
     const d::affine pa = d::to_affine<Field>(p);
     const d::affine neg_pa{pa.x, Field::neg(pa.y)};
     CHECK(same_point(d::add<Field>(p, p), d::dbl<Field>(p)));
+    CHECK(same_point(d::add<Field>(neg_p, neg_p), d::dbl<Field>(neg_p)));
+    CHECK(same_point(d::add<Field>(d::dbl<Field>(p), d::dbl<Field>(p)), d::dbl<Field>(d::dbl<Field>(p))));
+    CHECK(!is_infinity(d::dbl<Field>(p)));
     CHECK(is_infinity(d::add<Field>(p, neg_p)));
     CHECK(same_point(d::add<Field>(p, o), p));
     CHECK(same_point(d::add<Field>(o, p), p));
@@ -186,7 +197,7 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
   }
 }
 
-TEST_CASE("P-256 complete formulas: doubling, inverses and infinity need no special case") {
+TEST_CASE("P-256 complete formulas: doubling, inverses and infinity need no branch") {
   kagi_test::test_rng rng(22);
   check_complete_formulas<F>(rng);
 #if KAGI_X86
