@@ -388,6 +388,17 @@ TEST_CASE("P-256 fixed-base public key equals the variable-base multiplication")
       if (i == 1) k = scalar{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};  // 16: one nonzero digit
       if (i == 2) k.fill(0x88);  // every 4-bit digit at the carry boundary
+      if (i == 3) k = scalar{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0};  // 256 = 8 * 32: one nonzero 5-bit digit
+      if (i == 4) {
+        // Every 5-bit digit 16, at the carry boundary (recoded to -16, then -15 with the carry).
+        k.fill(0);
+        for (int bit = 4; bit < 256; bit += 5) k[31 - bit / 8] |= static_cast<std::uint8_t>(1u << (bit % 8));
+      }
+      if (i == 5) {
+        k.fill(0xff);  // 2^255 - 1: every 5-bit digit 31 (recoded to -1 with a carry)
+        k[0] = 0x7f;
+      }
       if (!kagi::p256::is_valid_private_key(k)) continue;
       INFO("k = " << kagi::to_hex(k));
       const auto pub = kagi::p256::public_key(k);

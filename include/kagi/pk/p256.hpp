@@ -18,9 +18,9 @@
 // d Q is a fixed-window scalar multiplication: signed 5-bit digits, a table
 // of 1Q..16Q (8 doublings, 7 additions) read with masked scans of every
 // entry, then 255 doublings and 51 additions, whatever the scalar. d G
-// (public_key at run time) adds 65 points picked from a precomputed table of
-// signed 4-bit multiples of 16^i G (built once on first use, read with masked
-// scans), with no doublings.
+// (public_key at run time) adds 52 points picked from a precomputed table of
+// signed 5-bit multiples of 32^i G (52 x 16 affine points, 53 KB, built once
+// on first use, read with masked scans), with no doublings.
 //
 // The peer's point is fully validated before use: 65 bytes, prefix 04, both
 // coordinates below p, on the curve (the point at infinity has no
@@ -479,30 +479,33 @@ template <class F>
   return r;
 }
 
-// ---- d G: table[i][j] = (j + 1) 16^i G, affine; signed 4-bit digits, one
+// ---- d G: table[i][j] = (j + 1) 32^i G, affine; signed 5-bit digits, one
 // mixed addition per digit and no doublings.
 
+inline constexpr int base_rows = 52;     // ceil(257 / 5) digits
+inline constexpr int base_entries = 16;  // |digit| <= 16
+
 struct base_table {
-  affine e[65][8];
+  affine e[base_rows][base_entries];
 };
 
 template <class F>
 void make_base_table(base_table& table) noexcept {
   point row{to_mont<F>(load_be(gx_bytes.data())), to_mont<F>(load_be(gy_bytes.data())), F::one()};
-  for (int i = 0; i < 65; ++i) {
-    point pts[8];
-    fe prefix[8];
+  for (int i = 0; i < base_rows; ++i) {
+    point pts[base_entries];
+    fe prefix[base_entries];
     pts[0] = row;
-    pts[1] = dbl<F>(row);
-    for (int j = 2; j < 8; ++j) pts[j] = add<F>(pts[j - 1], row);
-    row = dbl<F>(pts[7]);  // 16 (16^i G)
+    for (int j = 1; j < base_entries; ++j) pts[j] = (j % 2 == 1) ? dbl<F>(pts[j / 2]) : add<F>(pts[j - 1], row);
+    row = dbl<F>(pts[base_entries - 1]);  // 32 (32^i G)
+    // One inversion per row for all the Z coordinates (Montgomery's trick).
     fe acc = F::one();
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < base_entries; ++j) {
       prefix[j] = acc;
       acc = F::mul(acc, pts[j].z);
     }
     fe inv = invert<F>(acc);
-    for (int j = 7; j >= 0; --j) {
+    for (int j = base_entries - 1; j >= 0; --j) {
       const fe zinv = F::mul(inv, prefix[j]);
       inv = F::mul(inv, pts[j].z);
       table.e[i][j] = {F::mul(pts[j].x, zinv), F::mul(pts[j].y, zinv)};
@@ -523,15 +526,15 @@ template <class F>
 
 template <class F>
 [[nodiscard]] point base_mul(const fe& d) noexcept {
-  std::int32_t digit[65];
-  recode_signed<4>(d, digit);
+  std::int32_t digit[base_rows];
+  recode_signed<5>(d, digit);
   const base_table& table = base<F>();
   point r = infinity<F>();
-  for (int i = 0; i < 65; ++i) {
+  for (int i = 0; i < base_rows; ++i) {
     std::uint32_t mag = 0, neg = 0;
     digit_abs(digit[i], mag, neg);
     affine s{};  // stays (0, 0) for digit 0: the sum is computed, then dropped
-    for (std::uint32_t j = 0; j < 8; ++j) {
+    for (std::uint32_t j = 0; j < base_entries; ++j) {
       const u64 m = ct::value_barrier(ct::eq<u64>(mag, j + 1));
       or_masked(s.x, table.e[i][j].x, m);
       or_masked(s.y, table.e[i][j].y, m);
@@ -543,7 +546,7 @@ template <class F>
     F::cmov(use, r.y, sum.y);
     F::cmov(use, r.z, sum.z);
   }
-  secure_wipe(std::span<std::int32_t, 65>(digit));
+  secure_wipe(std::span<std::int32_t, base_rows>(digit));
   return r;
 }
 
