@@ -171,7 +171,9 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
     y.v[0] |= 1;
     CHECK(is_infinity(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()})));
     CHECK(is_infinity(d::dbl<Field>(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()}))));
+    for (int k : {1, 2, 5}) CHECK(is_infinity(d::dbl_times<Field>(d::point{Field::zero(), y, Field::zero()}, k)));
   }
+  for (int k : {0, 1, 5}) CHECK(is_infinity(d::dbl_times<Field>(o, k)));
   for (int i = 0; i < 10; ++i) {
     const d::point p = random_point(rng), q = random_point(rng);
     const d::point neg_p{p.x, Field::neg(p.y), p.z};
@@ -181,6 +183,14 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
     CHECK(same_point(d::add<Field>(neg_p, neg_p), d::dbl<Field>(neg_p)));
     CHECK(same_point(d::add<Field>(d::dbl<Field>(p), d::dbl<Field>(p)), d::dbl<Field>(d::dbl<Field>(p))));
     CHECK(!is_infinity(d::dbl<Field>(p)));
+    // Runs of doublings through Jacobian coordinates against single projective ones.
+    d::point run = p;
+    for (int k = 0; k <= 5; ++k) {
+      CHECK(same_point(d::dbl_times<Field>(p, k), run));
+      CHECK(same_point(d::dbl_times<Field>(neg_p, k), d::point{run.x, Field::neg(run.y), run.z}));
+      run = d::dbl<Field>(run);
+    }
+    CHECK(same_point(d::dbl_times<Field>(q, 5), d::dbl_times<F>(q, 5)));
     CHECK(is_infinity(d::add<Field>(p, neg_p)));
     CHECK(same_point(d::add<Field>(p, o), p));
     CHECK(same_point(d::add<Field>(o, p), p));
