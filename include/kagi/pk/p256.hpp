@@ -20,10 +20,10 @@
 // d Q is a fixed-window scalar multiplication: signed 5-bit digits, a table
 // of 1Q..16Q (8 doublings, 7 additions) read with masked scans of every
 // entry, then 51 windows of 5 Jacobian doublings and one addition, whatever
-// the scalar. d G
-// (public_key at run time) adds 52 points picked from a precomputed table of
-// signed 5-bit multiples of 32^i G (52 x 16 affine points, 53 KB, built once
-// on first use, read with masked scans), with no doublings.
+// the scalar. d G (public_key at run time) adds 52 points picked from a
+// precomputed table of signed 5-bit multiples of 32^i G (52 x 16 affine
+// points, 53 KB, built once on first use, read with masked scans), with no
+// doublings.
 //
 // The peer's point is fully validated before use: 65 bytes, prefix 04, both
 // coordinates below p, on the curve (the point at infinity has no
@@ -408,8 +408,8 @@ struct jacobian {
 // 2P in Jacobian coordinates; delta = Z^2 is passed in (dbl_times has it for
 // the first doubling). The products are in critical-path order: delta ->
 // alpha -> alpha^2 -> X3 -> Y3 first, the independent ones in between, so
-// that out-of-order execution overlaps them (the field operations are
-// issued in source order).
+// that out-of-order execution overlaps them (the inline-assembly field
+// operations of p256_x86.hpp are issued in source order).
 template <class F>
 [[nodiscard]] constexpr jacobian jdbl(const jacobian& p, const fe& delta) noexcept {
   fe alpha = F::mul(F::sub(p.x, delta), F::add(p.x, delta));
