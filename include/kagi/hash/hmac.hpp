@@ -43,8 +43,9 @@ class hmac {
     if (key.size() > block_size) {
       Hash kh;
       kh.update(key);
-      const auto d = kh.finish();
+      auto d = kh.finish();
       for (std::size_t i = 0; i < d.size(); ++i) pad[i] = d[i];
+      secure_wipe(d);
     } else {
       for (std::size_t i = 0; i < key.size(); ++i) pad[i] = key[i];
     }

@@ -188,8 +188,11 @@ class sha256 {
   }
 
  private:
+  // The chaining value is as secret as the message (and, inside hmac, as the
+  // key), so it is wiped too before the object is reset or destroyed.
   constexpr void wipe() noexcept {
     secure_wipe(buf_);
+    secure_wipe(h_);
     h_ = detail::sha256_iv;
     total_ = 0;
     buffered_ = 0;
