@@ -46,8 +46,13 @@ struct sha256_shani_lane {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
     abef0 = abef;
     cdgh0 = cdgh;
-    for (int i = 0; i < 4; ++i)
-      m[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i)), bswap);
+    // Written out: as a loop, -O2 keeps m in memory and adds a store-to-load
+    // round trip at the start of every block.
+    const auto* q = reinterpret_cast<const __m128i*>(p);
+    m[0] = _mm_shuffle_epi8(_mm_loadu_si128(q), bswap);
+    m[1] = _mm_shuffle_epi8(_mm_loadu_si128(q + 1), bswap);
+    m[2] = _mm_shuffle_epi8(_mm_loadu_si128(q + 2), bswap);
+    m[3] = _mm_shuffle_epi8(_mm_loadu_si128(q + 3), bswap);
   }
 
   template <int G>
