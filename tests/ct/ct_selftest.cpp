@@ -1,5 +1,5 @@
 // Leaks on purpose: a branch and a table index on a secret byte. memcheck must
-// report both; CTest expects this program to fail (WILL_FAIL), so a harness
+// report both; expect_leaks.cmake requires exactly that, so a harness
 // that stopped seeing secrets makes the ct label fail.
 #include "ct_harness.hpp"
 
