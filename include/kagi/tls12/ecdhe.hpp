@@ -249,11 +249,11 @@ class ecdhe_private_key {
     if (ecdh_public_key_size(group) == 0) return errc::tls_unsupported_group;
     ecdhe_private_key k;
     k.group_ = group;
-    if (group == named_group::secp256r1) {
-      k.key_ = p256::generate_private_key(rng);
-    } else {
+    // Drawn straight into the key (no temporary copy to wipe); a P-256
+    // scalar of 0 or >= n is drawn again, as p256::generate_private_key does.
+    do {
       rng.fill(k.key_);
-    }
+    } while (group == named_group::secp256r1 && !p256::is_valid_private_key(k.key_));
     return k;
   }
   // A key from 32 given bytes (errc::invalid_argument for a P-256 scalar of 0
@@ -313,9 +313,9 @@ class ecdhe_private_key {
       z = x25519::shared_secret(key_, u);
     }
     if (!z) return errc::tls_bad_public_key;
-    const std::array<std::uint8_t, 32> out = *z;
+    result<std::array<std::uint8_t, 32>> secret(*z);
     secure_wipe(*z);
-    return out;
+    return secret;
   }
 
  private:
