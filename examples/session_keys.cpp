@@ -40,8 +40,9 @@ bool ecdhe_exchange(kagi::tls12::named_group group, const char* group_name, cons
   // Server: a fresh key pair; ServerKeyExchange = params || signature over
   // client_random || server_random || params.
   const auto server = tls12::ecdhe_private_key::generate(group, rng);
+  if (!server) return false;
   std::vector<std::uint8_t> server_public(key_size);
-  if (!server.public_key(server_public)) return false;
+  if (!server->public_key(server_public)) return false;
   show("server public key", server_public,
        group == tls12::named_group::x25519 ? "server: ephemeral X25519 public key (a u-coordinate, 32 bytes)"
                                            : "server: ephemeral P-256 public key, SEC 1 uncompressed (04 || X || Y)");
@@ -66,11 +67,12 @@ bool ecdhe_exchange(kagi::tls12::named_group group, const char* group_name, cons
   if (!server_key.public_key().verify_pss_sha256(client_signed, got->signature)) return false;
   std::printf("%-22s %s\n", "signature", "client: RSA-PSS over client_random || server_random || params verifies");
   const auto client = tls12::ecdhe_private_key::generate(group, rng);
+  if (!client) return false;
   std::vector<std::uint8_t> client_public(key_size), cke(1 + key_size);
-  if (!client.public_key(client_public)) return false;
+  if (!client->public_key(client_public)) return false;
   if (!tls12::encode_client_key_exchange_ecdhe(group, client_public, cke)) return false;
   show("ClientKeyExchange", cke, "client: point<1..255> with its ephemeral public key");
-  const auto client_pre_master = client.premaster_secret(got->params.public_key);
+  const auto client_pre_master = client->premaster_secret(got->params.public_key);
   if (!client_pre_master) return false;
   show("pre_master_secret", *client_pre_master,
        group == tls12::named_group::x25519 ? "client: X25519(client private, server public), 32 bytes"
@@ -79,7 +81,7 @@ bool ecdhe_exchange(kagi::tls12::named_group group, const char* group_name, cons
   // Server: decodes ClientKeyExchange and gets the same pre-master secret.
   const auto client_key = tls12::decode_client_key_exchange_ecdhe(group, cke);
   if (!client_key) return false;
-  const auto server_pre_master = server.premaster_secret(*client_key);
+  const auto server_pre_master = server->premaster_secret(*client_key);
   if (!server_pre_master || *server_pre_master != *client_pre_master) return false;
   std::printf("%-22s %s\n", "server's pre_master", "server: the same 32 bytes from (server private, client public)");
 

@@ -20,7 +20,28 @@ using kagi::errc;
 using kagi::tls12::named_group;
 using kagi_test::bytes;
 
+// Makes keys that generate and from_bytes refuse to make (a group kagi does
+// not support), to check that the key's own operations refuse them too.
+struct kagi::tls12::detail::ecdhe_private_key_probe {
+  static kagi::tls12::ecdhe_private_key with_group(const kagi::tls12::ecdhe_private_key& k, named_group g) {
+    kagi::tls12::ecdhe_private_key r = k;
+    r.group_ = g;
+    return r;
+  }
+};
+
 namespace {
+
+// A random source that counts the bytes drawn from it (constexpr).
+struct counting_rng {
+  std::size_t drawn = 0;
+  constexpr void fill(std::span<std::uint8_t> out) {
+    for (auto& b : out) b = static_cast<std::uint8_t>(++drawn);
+  }
+};
+
+// Group ids kagi does not support: none, secp384r1 (24), x448 (30), the largest.
+constexpr std::uint16_t unsupported_groups[] = {0, 24, 30, 0xffff};
 
 // The ECDHE section of the capture.
 const kagi_test::record& capture() {
@@ -243,8 +264,12 @@ TEST_CASE("ECDHE exchanges through the messages give both sides the same pre-mas
   for (named_group group : {named_group::x25519, named_group::secp256r1}) {
     INFO("group " << static_cast<int>(group));
     for (int i = 0; i < 5; ++i) {
-      const auto server = kagi::tls12::ecdhe_private_key::generate(group, rng);
-      const auto client = kagi::tls12::ecdhe_private_key::generate(group, rng);
+      const auto server_key = kagi::tls12::ecdhe_private_key::generate(group, rng);
+      const auto client_key = kagi::tls12::ecdhe_private_key::generate(group, rng);
+      REQUIRE(server_key);
+      REQUIRE(client_key);
+      const auto& server = *server_key;
+      const auto& client = *client_key;
       CHECK(server.group() == group);
       // Server: ServerKeyExchange with its public key (a dummy signature here).
       bytes spub(kagi::tls12::ecdh_public_key_size(group));
@@ -304,4 +329,72 @@ TEST_CASE("ECDHE private keys: from_bytes and refused peer keys") {
   const auto p49 = kagi::p256::public_key(k49);
   REQUIRE(p49);
   CHECK(view_bytes(*pms) == bytes(p49->begin() + 1, p49->begin() + 33));
+}
+
+TEST_CASE("ECDHE private keys: an unsupported group is refused by generate, from_bytes, public_key and premaster_secret") {
+  // generate and from_bytes refuse the group before drawing or copying anything
+  // (also at compile time).
+  static_assert([] {
+    counting_rng rng;
+    const auto k = kagi::tls12::ecdhe_private_key::generate(static_cast<named_group>(24), rng);
+    return !k && k.error() == errc::tls_unsupported_group && rng.drawn == 0;
+  }());
+  static_assert([] {
+    const std::array<std::uint8_t, 32> seven{7};
+    return kagi::tls12::ecdhe_private_key::from_bytes(static_cast<named_group>(30), seven).error() ==
+           errc::tls_unsupported_group;
+  }());
+  std::array<std::uint8_t, 32> seven{};
+  seven[31] = 7;
+  const auto x = kagi::tls12::ecdhe_private_key::from_bytes(named_group::x25519, seven);
+  REQUIRE(x);
+  for (const std::uint16_t id : unsupported_groups) {
+    INFO("group " << id);
+    const auto g = static_cast<named_group>(id);
+    CHECK(kagi::tls12::ecdh_public_key_size(g) == 0);
+    counting_rng rng;
+    const auto k = kagi::tls12::ecdhe_private_key::generate(g, rng);
+    REQUIRE_FALSE(k);
+    CHECK(k.error() == errc::tls_unsupported_group);
+    CHECK(rng.drawn == 0);
+    CHECK(kagi::tls12::ecdhe_private_key::from_bytes(g, seven).error() == errc::tls_unsupported_group);
+
+    // A key of that group made behind the factories' back: public_key writes
+    // nothing into a buffer of any size, premaster_secret refuses any peer key.
+    const auto bad = kagi::tls12::detail::ecdhe_private_key_probe::with_group(*x, g);
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{32}, std::size_t{65}, std::size_t{100}}) {
+      INFO("buffer " << size);
+      bytes out(size, 0xa5);
+      const auto n = bad.public_key(out);
+      REQUIRE_FALSE(n);
+      CHECK(n.error() == errc::tls_unsupported_group);
+      CHECK(out == bytes(size, 0xa5));
+    }
+    CHECK(bad.premaster_secret(bytes(32, 9)).error() == errc::tls_unsupported_group);
+    bytes point(65, 0);
+    point[0] = 4;
+    CHECK(bad.premaster_secret(point).error() == errc::tls_unsupported_group);
+  }
+}
+
+TEST_CASE("ECDHE private keys: public_key writes exactly the length it returns") {
+  kagi_test::test_rng rng(47);
+  for (named_group group : {named_group::x25519, named_group::secp256r1}) {
+    INFO("group " << static_cast<int>(group));
+    const auto k = kagi::tls12::ecdhe_private_key::generate(group, rng);
+    REQUIRE(k);
+    CHECK(k->group() == group);
+    const std::size_t size = kagi::tls12::ecdh_public_key_size(group);
+    bytes exact(size);
+    REQUIRE(k->public_key(exact));
+    bytes big(100, 0xa5);
+    const auto n = k->public_key(big);
+    REQUIRE(n);
+    CHECK(*n == size);
+    CHECK(bytes(big.begin(), big.begin() + static_cast<std::ptrdiff_t>(size)) == exact);
+    CHECK(bytes(big.begin() + static_cast<std::ptrdiff_t>(size), big.end()) == bytes(100 - size, 0xa5));
+    bytes small(size - 1, 0xa5);
+    CHECK(k->public_key(small).error() == errc::buffer_too_small);
+    CHECK(small == bytes(size - 1, 0xa5));
+  }
 }

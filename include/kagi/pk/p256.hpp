@@ -25,6 +25,12 @@
 // points, 53 KB, built once on first use, read with masked scans), with no
 // doublings.
 //
+// What derives from the scalar is wiped before returning (secure_wipe): the
+// scalar's limbs, the signed digits, the running point and the picked
+// multiple of d Q, the affine result and the caller's copy of the secret.
+// Only named objects are wiped, once per operation; register spills inside
+// the point formulas are not reachable from here.
+//
 // The peer's point is fully validated before use: 65 bytes, prefix 04, both
 // coordinates below p, on the curve (the point at infinity has no
 // uncompressed encoding). A private scalar of 0 or >= n is refused.
@@ -458,6 +464,13 @@ template <class F>
   return is_zero_mask(d);
 }
 
+// Zeroes objects that held secret-derived values (secure_wipe on each, seen
+// as one-element spans; also at compile time).
+template <class... T>
+constexpr void wipe(T&... objects) noexcept {
+  (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
+}
+
 // ---- scalars
 
 // The 32-byte big-endian scalar as limbs; all ones when 0 < d < n.
@@ -499,12 +512,13 @@ constexpr void or_masked(fe& r, const fe& a, u64 m) noexcept {
   for (int i = 0; i < 4; ++i) r.v[i] |= a.v[i] & m;
 }
 
-// digit Q from table[i] = (i + 1) Q: the point at infinity for digit 0.
+// r = digit Q from table[i] = (i + 1) Q: the point at infinity for digit 0.
+// (Written in place: the caller's r is the one slot it wipes.)
 template <class F>
-[[nodiscard]] constexpr point select_point(const point (&table)[16], std::int32_t digit) noexcept {
+constexpr void select_point(point& r, const point (&table)[16], std::int32_t digit) noexcept {
   std::uint32_t mag = 0, neg = 0;
   digit_abs(digit, mag, neg);
-  point r{};
+  r = {};
   or_masked(r.y, F::one(), ct::value_barrier(ct::is_zero<u64>(mag)));
   for (std::uint32_t i = 0; i < 16; ++i) {
     const u64 m = ct::value_barrier(ct::eq<u64>(mag, i + 1));
@@ -513,7 +527,6 @@ template <class F>
     or_masked(r.z, table[i].z, m);
   }
   F::cmov(ct::mask_from_bit<u64>(neg), r.y, F::neg(r.y));
-  return r;
 }
 
 template <class F>
@@ -524,13 +537,19 @@ template <class F>
   for (int i = 1; i < 16; ++i) table[i] = (i % 2 == 1) ? dbl<F>(table[i / 2]) : add<F>(table[i - 1], table[0]);
   std::int32_t digit[52];
   recode_signed<5>(d, digit);
-  point r = select_point<F>(table, digit[51]);
+  // The running point r and the picked multiple s derive from the scalar:
+  // both are named (one slot each for the whole loop) so they can be wiped once.
+  point r{}, s{};
+  select_point<F>(r, table, digit[51]);
   for (int i = 50; i >= 0; --i) {
     r = dbl_times<F>(r, 5);
-    r = add<F>(r, select_point<F>(table, digit[i]));
+    select_point<F>(s, table, digit[i]);
+    r = add<F>(r, s);
   }
-  if (!std::is_constant_evaluated()) secure_wipe(std::span<std::int32_t, 52>(digit));
-  return r;
+  const point out = r;
+  secure_wipe(std::span<std::int32_t, 52>(digit));
+  wipe(r, s);
+  return out;
 }
 
 // ---- d G: table[i][j] = (j + 1) 32^i G, affine; signed 5-bit digits, one
@@ -584,10 +603,11 @@ template <class F>
   recode_signed<5>(d, digit);
   const base_table& table = base<F>();
   point r = infinity<F>();
+  affine s{};  // the picked multiple (named outside the loop so that it is wiped once)
   for (int i = 0; i < base_rows; ++i) {
     std::uint32_t mag = 0, neg = 0;
     digit_abs(digit[i], mag, neg);
-    affine s{};  // stays (0, 0) for digit 0: the sum is computed, then dropped
+    s = {};  // stays (0, 0) for digit 0: the sum is computed, then dropped
     for (std::uint32_t j = 0; j < base_entries; ++j) {
       const u64 m = ct::value_barrier(ct::eq<u64>(mag, j + 1));
       or_masked(s.x, table.e[i][j].x, m);
@@ -601,6 +621,7 @@ template <class F>
     F::cmov(use, r.z, sum.z);
   }
   secure_wipe(std::span<std::int32_t, base_rows>(digit));
+  wipe(s);  // r is d G, the public key
   return r;
 }
 
@@ -639,8 +660,11 @@ constexpr void public_key(std::uint8_t* out, const fe& d) noexcept {
 
 template <class F>
 constexpr void shared_x(std::uint8_t* out, const fe& d, const affine& q) noexcept {
-  const affine r = to_affine<F>(scalar_mul<F>(d, q));
-  store_be(out, from_mont<F>(r.x));
+  point p = scalar_mul<F>(d, q);
+  affine r = to_affine<F>(p);
+  fe x = from_mont<F>(r.x);
+  store_be(out, x);
+  wipe(p, r, x);  // d Q: its x-coordinate is the shared secret
 }
 
 #if KAGI_X86
@@ -662,8 +686,10 @@ using public_key_type = std::array<std::uint8_t, 65>;   // SEC 1 uncompressed: 0
 // True when priv is a valid private key (0 < d < n). Constant time; the
 // verdict is declassified.
 [[nodiscard]] constexpr bool is_valid_private_key(const private_key_type& priv) noexcept {
-  const detail::p256::fe d = detail::p256::load_be(priv.data());
-  return ct::declassify(static_cast<bool>(detail::p256::scalar_valid_mask(d) & 1u));
+  detail::p256::fe d = detail::p256::load_be(priv.data());
+  const bool valid = ct::declassify(static_cast<bool>(detail::p256::scalar_valid_mask(d) & 1u));
+  detail::p256::wipe(d);
+  return valid;
 }
 
 // A fresh private key from a random source: 32 random bytes, drawn again in
@@ -695,7 +721,7 @@ template <random_source R>
       detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
     }
   }
-  if (!std::is_constant_evaluated()) secure_wipe(std::span<std::uint64_t, 4>(d.v));
+  secure_wipe(std::span<std::uint64_t, 4>(d.v));
   return ct::declassify(out);
 }
 
@@ -722,8 +748,10 @@ template <random_source R>
       detail::p256::shared_x<F>(out.data(), d, *q);
     }
   }
-  if (!std::is_constant_evaluated()) secure_wipe(std::span<std::uint64_t, 4>(d.v));
-  return out;
+  secure_wipe(std::span<std::uint64_t, 4>(d.v));
+  std::optional<std::array<std::uint8_t, 32>> secret(out);
+  secure_wipe(out);
+  return secret;
 }
 
 // id-ecPublicKey (1.2.840.10045.2.1) and secp256r1 / prime256v1 (1.2.840.10045.3.1.7), OID contents.

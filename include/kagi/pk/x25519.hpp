@@ -18,6 +18,12 @@
 // scans, then mapped to u = (1 + y) / (1 - y). At compile time it is the
 // ladder on u = 9.
 //
+// What derives from the scalar is wiped before returning (secure_wipe): the
+// clamped copy, the ladder's state and the signed digits, the running sum and
+// the picked multiple of the fixed-base code, the caller's copy of the result.
+// Only named objects are wiped, once per operation; register spills inside
+// the field operations are not reachable from here.
+//
 // x25519_x86.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
 // for CPUs with BMI2 and ADX; the ladder and the fixed-base code are shared.
 #ifndef KAGI_PK_X25519_HPP
@@ -230,6 +236,13 @@ template <class F>
   return F::mul(sqr_n<F>(z2_250_0, 5), z11);                      // 2^255 - 21 = p - 2
 }
 
+// Zeroes objects that held secret-derived values (secure_wipe on each, seen
+// as one-element spans; also at compile time).
+template <class... T>
+constexpr void wipe(T&... objects) noexcept {
+  (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
+}
+
 // RFC 7748 section 5: clamping of the scalar.
 constexpr void clamp(std::uint8_t* k) noexcept {
   k[0] &= 248;
@@ -269,7 +282,10 @@ constexpr void ladder(std::uint8_t* out, const std::uint8_t* k, const std::uint8
   const u64 m = ct::mask_from_bit(swap);
   F::cswap(m, x2, x3);
   F::cswap(m, z2, z3);
-  F::to_bytes(out, F::mul(x2, invert<F>(z2)));
+  fe r = F::mul(x2, invert<F>(z2));
+  F::to_bytes(out, r);
+  // The ladder's state (and the result) derive from the scalar.
+  wipe(x2, z2, x3, z3, r);
 }
 
 // ---- fixed base: edwards25519, -x^2 + y^2 = 1 + d x^2 y^2 (RFC 7748 4.1, RFC 8032 5.1)
@@ -391,14 +407,15 @@ template <class F>
   return table;
 }
 
-// digit * 16^(2j) B for a signed digit in [-8, 8], read with a masked scan of
-// the whole row (no secret-dependent index or branch).
+// r = digit * 16^(2j) B for a signed digit in [-8, 8], read with a masked
+// scan of the whole row (no secret-dependent index or branch). Written in
+// place: the caller's r is the one slot it wipes.
 template <class F>
-[[nodiscard]] constexpr ed_niels<F> ed_select(const ed_base_table<F>& table, int j, std::int32_t digit) noexcept {
+constexpr void ed_select(ed_niels<F>& r, const ed_base_table<F>& table, int j, std::int32_t digit) noexcept {
   const std::uint32_t neg = static_cast<std::uint32_t>(digit) >> 31;  // 1 when negative
   const std::uint32_t mag = static_cast<std::uint32_t>((digit ^ -static_cast<std::int32_t>(neg)) +
                                                        static_cast<std::int32_t>(neg));
-  ed_niels<F> r{F::one(), F::one(), F::zero()};  // the identity
+  r = {F::one(), F::one(), F::zero()};  // the identity
   for (std::uint32_t i = 0; i < 8; ++i) {
     const u64 m = ct::eq<u64>(mag, i + 1);
     F::cmov(m, r.yp, table.e[j][i].yp);
@@ -409,7 +426,6 @@ template <class F>
   const u64 nm = ct::mask_from_bit<u64>(neg);
   F::cswap(nm, r.yp, r.ym);
   F::cmov(nm, r.t2d, F::neg(r.t2d));
-  return r;
 }
 
 // u-coordinate of k B for the clamped scalar k (so k B is never the identity
@@ -431,12 +447,22 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
   e[63] += carry;
   const ed_base_table<F>& table = ed_base<F>();
   // Odd digits first, then times 16, then the even digits.
+  // The running sum h and the picked multiple s derive from the scalar: both
+  // are named (one slot each for the whole loop) so they can be wiped once.
   ed_point<F> h = ed_identity<F>();
-  for (int i = 1; i < 64; i += 2) h = ed_madd<F>(h, ed_select<F>(table, i / 2, e[i]));
+  ed_niels<F> s{};
+  for (int i = 1; i < 64; i += 2) {
+    ed_select<F>(s, table, i / 2, e[i]);
+    h = ed_madd<F>(h, s);
+  }
   for (int i = 0; i < 4; ++i) h = ed_dbl<F>(h);
-  for (int i = 0; i < 64; i += 2) h = ed_madd<F>(h, ed_select<F>(table, i / 2, e[i]));
+  for (int i = 0; i < 64; i += 2) {
+    ed_select<F>(s, table, i / 2, e[i]);
+    h = ed_madd<F>(h, s);
+  }
   F::to_bytes(out, F::mul(F::add(h.z, h.y), invert<F>(F::sub(h.z, h.y))));
   secure_wipe(std::span<std::int32_t, 64>(e));
+  wipe(h, s);
 }
 
 #if KAGI_X86
@@ -517,7 +543,9 @@ using public_key_type = std::array<std::uint8_t, 32>;
   for (std::uint8_t b : out) acc |= b;
   const bool zero = ct::declassify(static_cast<bool>(ct::is_zero(acc) & 1u));
   if (zero) return std::nullopt;
-  return out;
+  std::optional<std::array<std::uint8_t, 32>> secret(out);
+  secure_wipe(out);
+  return secret;
 }
 
 // The path X25519 takes at run time now: "avx512-ifma" (the shared-secret

@@ -529,7 +529,11 @@ KAGI_IFMA_INLINE fe64 fe4_lane(const fe4& a, int lane) noexcept {
   for (int i = 0; i < 5; ++i) _mm256_store_si256(reinterpret_cast<__m256i*>(buf[i]), a.l[i]);
   u64 l[5];
   for (int i = 0; i < 5; ++i) l[i] = buf[i][lane];
-  return from_radix52(l);
+  const fe64 r = from_radix52(l);
+  // buf holds every lane of the ladder's state.
+  secure_wipe(std::span<u64, 20>(&buf[0][0], 20));
+  secure_wipe(l);
+  return r;
 }
 
 KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept {
@@ -558,8 +562,10 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
     x = fe4_mul(fe4_mul(l4, r4), g);
   }
   x = fe4_cswap_halves(x, ifma_set1(ct::mask_from_bit(swap)));
-  const fe64 x2 = fe4_lane(x, 0), z2 = fe4_lane(x, 1);
-  G::to_bytes(out, G::mul(x2, invert<G>(z2)));
+  fe64 x2 = fe4_lane(x, 0), z2 = fe4_lane(x, 1);
+  fe64 r = G::mul(x2, invert<G>(z2));
+  G::to_bytes(out, r);
+  wipe(x, x2, z2, r);  // the ladder's state and the result derive from the scalar
 }
 
 #undef KAGI_IFMA_INLINE

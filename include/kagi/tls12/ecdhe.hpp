@@ -73,6 +73,10 @@ struct server_key_exchange_ecdhe {
 
 namespace detail {
 
+// Declared for the tests (which define it) so that they can make a key of an
+// unsupported group and check that public_key and premaster_secret refuse it.
+struct ecdhe_private_key_probe;
+
 // Checks a public key against its group: the length, and the 04 prefix of an
 // uncompressed P-256 point (its validity is checked by p256::shared_secret).
 [[nodiscard]] constexpr status check_public_key(named_group g, bytes_view key) noexcept {
@@ -234,18 +238,22 @@ constexpr void copy_bytes(std::uint8_t* out, bytes_view in) noexcept {
 
 // An ephemeral ECDHE private key: 32 bytes for either group (an X25519
 // scalar, or a P-256 scalar in [1, n - 1], big-endian). Wiped on destruction.
+// Only made for a supported group (x25519, secp256r1): generate and
+// from_bytes refuse any other with errc::tls_unsupported_group.
 class ecdhe_private_key {
  public:
-  // A fresh key for the group from a random source.
+  // A fresh key for the group from a random source (errc::tls_unsupported_group
+  // for a group other than x25519 and secp256r1; nothing is drawn then).
   template <random_source R>
-  [[nodiscard]] static constexpr ecdhe_private_key generate(named_group group, R& rng) noexcept {
+  [[nodiscard]] static constexpr result<ecdhe_private_key> generate(named_group group, R& rng) noexcept {
+    if (ecdh_public_key_size(group) == 0) return errc::tls_unsupported_group;
     ecdhe_private_key k;
     k.group_ = group;
-    if (group == named_group::secp256r1) {
-      k.key_ = p256::generate_private_key(rng);
-    } else {
+    // Drawn straight into the key (no temporary copy to wipe); a P-256
+    // scalar of 0 or >= n is drawn again, as p256::generate_private_key does.
+    do {
       rng.fill(k.key_);
-    }
+    } while (group == named_group::secp256r1 && !p256::is_valid_private_key(k.key_));
     return k;
   }
   // A key from 32 given bytes (errc::invalid_argument for a P-256 scalar of 0
@@ -266,18 +274,28 @@ class ecdhe_private_key {
 
   [[nodiscard]] constexpr named_group group() const noexcept { return group_; }
 
-  // Writes the public key (65 or 32 bytes) to out; returns its length.
+  // Writes the public key (65 bytes for secp256r1, 32 for x25519) to the
+  // front of out and returns its length; nothing past that length is
+  // written. errc::buffer_too_small when out is shorter;
+  // errc::tls_unsupported_group for a key of another group (generate and
+  // from_bytes never make one; checked here again all the same).
   [[nodiscard]] constexpr result<std::size_t> public_key(mutable_bytes out) const noexcept {
-    const std::size_t n = ecdh_public_key_size(group_);
-    if (out.size() < n) return errc::buffer_too_small;
-    if (group_ == named_group::secp256r1) {
-      const auto pub = p256::public_key(key_);
-      if (!pub) return errc::invalid_argument;  // not reached: the scalar was checked when made
-      detail::copy_bytes(out.data(), *pub);
-    } else {
-      detail::copy_bytes(out.data(), x25519::public_key(key_));
+    switch (group_) {
+      case named_group::secp256r1: {
+        if (out.size() < p256::public_key_size) return errc::buffer_too_small;
+        const auto pub = p256::public_key(key_);
+        if (!pub) return errc::invalid_argument;  // not reached: the scalar was checked when made
+        detail::copy_bytes(out.data(), *pub);
+        return pub->size();
+      }
+      case named_group::x25519: {
+        if (out.size() < x25519::key_size) return errc::buffer_too_small;
+        const auto pub = x25519::public_key(key_);
+        detail::copy_bytes(out.data(), pub);
+        return pub.size();
+      }
     }
-    return n;
+    return errc::tls_unsupported_group;
   }
 
   // The pre-master secret with the peer's public key (RFC 8422 section 5.10).
@@ -295,12 +313,13 @@ class ecdhe_private_key {
       z = x25519::shared_secret(key_, u);
     }
     if (!z) return errc::tls_bad_public_key;
-    const std::array<std::uint8_t, 32> out = *z;
+    result<std::array<std::uint8_t, 32>> secret(*z);
     secure_wipe(*z);
-    return out;
+    return secret;
   }
 
  private:
+  friend struct detail::ecdhe_private_key_probe;  // tests only: makes keys the factories refuse to
   constexpr ecdhe_private_key() noexcept = default;
   named_group group_{};
   std::array<std::uint8_t, 32> key_{};
