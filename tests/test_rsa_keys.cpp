@@ -255,6 +255,53 @@ TEST_CASE("RSA key generation makes keys that match their own checks") {
   CHECK(modulus_of(c1->public_key()) == modulus_of(c2->public_key()));
 }
 
+TEST_CASE("RSA-PSS: keys below 522 bits are too short for the encoding and get an error, not a stray write") {
+  // emLen = ceil((bits - 1) / 8) must be at least hLen + sLen + 2 = 66
+  // (RFC 8017 9.1.1 step 3): 512..521-bit keys (only with a lowered
+  // min_bits) cannot carry a PSS-SHA-256 signature with a 32-byte salt.
+  auto drbg = test_drbg(25);
+  const bytes msg = {'a', 'b', 'c'};
+  for (std::size_t bits : {512u, 520u, 522u}) {
+    INFO("key of " << bits << " bits");
+    auto key = rsa_private_key::generate(bits, drbg, 512);
+    REQUIRE(key);
+    const auto& pub = key->public_key();
+    const std::size_t k = pub.size();
+    bytes sig(k, 0x5a);
+    if (bits < 522) {
+      CHECK(key->sign_pss_sha256(msg, sig, drbg).error() == errc::rsa_bad_key_size);
+      CHECK(sig == bytes(k, 0x5a));  // nothing written
+      // Verification answers false for anything: an encoded message ending
+      // in 0xbc with clear top bits (the furthest a signature gets), one
+      // byte pattern, and a real PKCS#1 v1.5 signature.
+      for (int i = 0; i < 4; ++i) {
+        bytes em(k);
+        drbg.fill(em);
+        em[0] = 0;
+        em[k - 1] = 0xbc;
+        REQUIRE(key->private_operation(em, sig, drbg));
+        CHECK(raw_encrypt(pub, sig) == em);
+        CHECK(pub.verify_pss_sha256(msg, sig).error() == errc::rsa_bad_signature);
+      }
+      CHECK(pub.verify_pss_sha256(msg, bytes(k, 0x01)).error() == errc::rsa_bad_signature);
+    } else {
+      REQUIRE(key->sign_pss_sha256(msg, sig, drbg));
+      CHECK(pub.verify_pss_sha256(msg, sig));
+    }
+    // PKCS#1 v1.5 fits every accepted size (emLen >= 62), and so does a
+    // 48-byte pre-master secret.
+    REQUIRE(key->sign_pkcs1_sha256(msg, sig, drbg));
+    CHECK(pub.verify_pkcs1_sha256(msg, sig));
+    CHECK(pub.verify_pss_sha256(msg, sig).error() == errc::rsa_bad_signature);
+    bytes pms(48, 0x42), ct(k);
+    pms[0] = 3;
+    pms[1] = 3;
+    REQUIRE(pub.encrypt_pkcs1(pms, ct, drbg));
+    CHECK(to_bytes(key->decrypt_tls_premaster(ct, 0x0303, drbg)) == pms);
+    CHECK(pub.encrypt_pkcs1(bytes(k - 10), ct, drbg).error() == errc::message_too_long);
+  }
+}
+
 TEST_SUITE("slow") {
   TEST_CASE("RSA key generation, 3072 and 4096 bits") {
     auto drbg = test_drbg(17);

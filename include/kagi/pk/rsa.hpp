@@ -59,6 +59,12 @@ inline constexpr std::array<std::uint8_t, 19> sha256_digest_info{0x30, 0x31, 0x3
                                                                  0x01, 0x05, 0x00, 0x04, 0x20};
 inline constexpr std::size_t hash_len = 32;
 inline constexpr std::size_t pss_salt_len = 32;
+// The shortest encoded messages the encodings fit in (RFC 8017 9.1.1 step 3,
+// 9.2 step 3): PSS needs emLen >= hLen + sLen + 2 = 66 bytes, so moduli of
+// 522 bits or more (emBits = modBits - 1); PKCS#1 v1.5 needs emLen >= tLen + 11
+// = 62 bytes, which every accepted modulus (512 bits or more) gives.
+inline constexpr std::size_t pss_min_em_len = hash_len + pss_salt_len + 2;
+inline constexpr std::size_t pkcs1_sig_min_em_len = 19 + hash_len + 11;
 
 using digest = std::array<std::uint8_t, hash_len>;
 
@@ -88,6 +94,9 @@ constexpr void mgf1_xor(bytes_view seed, mutable_bytes out) noexcept {
   }
 }
 
+static_assert(floor_bits / 8 >= pkcs1_sig_min_em_len, "every accepted key fits EMSA-PKCS1-v1_5 with SHA-256");
+static_assert(floor_bits / 8 >= 11 + 48, "every accepted key fits a 48-byte pre-master secret in PKCS#1 v1.5");
+
 // EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 9.2) into em (k bytes, k >= 62).
 constexpr void emsa_pkcs1_sha256(const digest& h, mutable_bytes em) noexcept {
   const std::size_t t_len = sha256_digest_info.size() + h.size();
@@ -109,7 +118,8 @@ constexpr void emsa_pkcs1_sha256(const digest& h, mutable_bytes em) noexcept {
 }
 
 // EMSA-PSS-ENCODE (RFC 8017 9.1.1) with SHA-256, MGF1-SHA-256 and a 32-byte
-// salt into em (em_len = ceil(em_bits / 8) bytes, at least 66).
+// salt into em (em_len = ceil(em_bits / 8) bytes, at least pss_min_em_len =
+// 66: the caller checks, as smaller keys would index before em).
 constexpr void emsa_pss_encode(const digest& m_hash, bytes_view salt, std::size_t em_bits, mutable_bytes em) noexcept {
   const std::size_t em_len = em.size();
   const digest h = pss_hash(m_hash, salt);
@@ -127,7 +137,7 @@ constexpr void emsa_pss_encode(const digest& m_hash, bytes_view salt, std::size_
 // comes from a signature), so this is ordinary code.
 [[nodiscard]] constexpr bool emsa_pss_verify(const digest& m_hash, bytes_view em_in, std::size_t em_bits) noexcept {
   const std::size_t em_len = em_in.size();
-  if (em_len < hash_len + pss_salt_len + 2) return false;
+  if (em_len < pss_min_em_len) return false;
   if (em_in[em_len - 1] != 0xbc) return false;
   const std::size_t db_len = em_len - hash_len - 1;
   const auto top_mask = static_cast<std::uint8_t>(0xffu >> (8 * em_len - em_bits));
@@ -569,7 +579,7 @@ class rsa_public_key {
   [[nodiscard]] constexpr status encrypt_pkcs1(bytes_view msg, mutable_bytes out, R&& rng) const noexcept {
     const std::size_t k = size_;
     if (out.size() < k) return errc::buffer_too_small;
-    if (msg.size() + 11 > k) return errc::message_too_long;
+    if (msg.size() > k - 11) return errc::message_too_long;  // k >= 64: no wrap
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     const std::size_t ps_len = k - 3 - msg.size();
     em[0] = 0x00;
@@ -608,7 +618,8 @@ class rsa_public_key {
   }
 
   // RSASSA-PSS verification with SHA-256, MGF1-SHA-256 and a 32-byte salt.
-  // Errors: bad_length, rsa_bad_signature.
+  // Errors: bad_length, rsa_bad_signature (also for every signature under a
+  // modulus below 522 bits, too short for the encoding).
   [[nodiscard]] constexpr status verify_pss_sha256(bytes_view msg, bytes_view sig) const noexcept {
     return verify_pss_sha256_digest(sha256::hash(msg), sig);
   }
@@ -616,6 +627,7 @@ class rsa_public_key {
                                                           bytes_view sig) const noexcept {
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     if (auto s = open_signature(sig, std::span(em).first(size_)); !s) return s;
+    if ((bits_ - 1 + 7) / 8 < detail::rsa::pss_min_em_len) return errc::rsa_bad_signature;
     // EM has emLen = ceil((bits - 1) / 8) bytes: one byte fewer than k when
     // bits - 1 is a multiple of 8, and that leading byte must then be zero.
     const std::size_t em_bits = bits_ - 1, em_len = (em_bits + 7) / 8;
@@ -1020,6 +1032,8 @@ class rsa_private_key {
 
   // RSASSA-PSS signature with SHA-256, MGF1-SHA-256 and a 32-byte random salt
   // (what TLS 1.2 servers send as rsa_pss_rsae_sha256). Errors:
+  // rsa_bad_key_size (a modulus below 522 bits, only accepted when a caller
+  // lowered min_bits: too short for the encoding, RFC 8017 9.1.1 step 3),
   // buffer_too_small, rsa_fault_detected.
   template <class R>
     requires random_source<std::remove_cvref_t<R>>
@@ -1030,10 +1044,11 @@ class rsa_private_key {
     requires random_source<std::remove_cvref_t<R>>
   [[nodiscard]] constexpr status sign_pss_sha256_digest(std::span<const std::uint8_t, 32> hash, mutable_bytes sig,
                                                         R&& rng) const noexcept {
+    const std::size_t em_bits = bits() - 1, em_len = (em_bits + 7) / 8;
+    if (em_len < detail::rsa::pss_min_em_len) return errc::rsa_bad_key_size;
     if (sig.size() < size()) return errc::buffer_too_small;
     std::array<std::uint8_t, detail::rsa::pss_salt_len> salt{};
     rng.fill(salt);
-    const std::size_t em_bits = bits() - 1, em_len = (em_bits + 7) / 8;
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     detail::rsa::digest h{};
     for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
