@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "../core/bytes.hpp"
@@ -67,6 +68,22 @@ inline constexpr std::size_t pss_min_em_len = hash_len + pss_salt_len + 2;
 inline constexpr std::size_t pkcs1_sig_min_em_len = 19 + hash_len + 11;
 
 using digest = std::array<std::uint8_t, hash_len>;
+
+// Wipes the arrays it names when its scope ends, on every return path: for
+// functions that hold secrets on the stack and have early returns.
+template <class... A>
+class scoped_wipe {
+ public:
+  constexpr explicit scoped_wipe(A&... a) noexcept : a_(a...) {}
+  constexpr ~scoped_wipe() {
+    std::apply([](auto&... x) { (secure_wipe(x), ...); }, a_);
+  }
+  scoped_wipe(const scoped_wipe&) = delete;
+  scoped_wipe& operator=(const scoped_wipe&) = delete;
+
+ private:
+  std::tuple<A&...> a_;
+};
 
 // A non-negative integer as big-endian bytes without leading zero bytes.
 // (Leading zero bytes are formatting; skipping them reveals only how many there were.)
@@ -741,8 +758,9 @@ class rsa_private_key {
     const bytes_view ps = strip_zeros(p), qs = strip_zeros(q);
     const std::size_t pl = bn::limbs_for_bits(8 * ps.size()), ql = bn::limbs_for_bits(8 * qs.size());
     if (pl == 0 || ql == 0 || pl > nl || ql > nl) return errc::rsa_inconsistent_key;
-    std::array<limb, max_limbs> pp{}, qq{}, t{}, one{};
+    std::array<limb, max_limbs> pp{}, qq{}, t{}, one{}, pm1{}, qm1{};
     std::array<limb, 2 * max_limbs + max_e_limbs> prod{}, wide{};
+    const scoped_wipe wipe(pp, qq, t, prod, wide, pm1, qm1);  // copies of p and q, and values made from them
     one[0] = 1;
     (void)bn::from_bytes(pp.data(), pl, ps);
     (void)bn::from_bytes(qq.data(), ql, qs);
@@ -759,7 +777,6 @@ class rsa_private_key {
     const bool fit = bn::from_bytes(k.d_.data(), nl, d) && bn::from_bytes(k.dp_.data(), pl, dp) &&
                      bn::from_bytes(k.dq_.data(), ql, dq) && bn::from_bytes(k.qinv_.data(), pl, qinv);
     if (!fit) return errc::rsa_inconsistent_key;
-    std::array<limb, max_limbs> pm1{}, qm1{};
     (void)bn::sub_limb(pm1.data(), pp.data(), 1, pl);
     (void)bn::sub_limb(qm1.data(), qq.data(), 1, ql);
     ok &= bn::less(k.d_.data(), nn, nl) & ~bn::is_zero(k.d_.data(), nl);
@@ -779,13 +796,6 @@ class rsa_private_key {
     pc->reduce(t.data(), qq.data(), ql);
     pc->mul(t.data(), t.data(), k.qinv_.data());
     ok &= bn::equal(t.data(), one.data(), pl);
-    secure_wipe(pp);
-    secure_wipe(qq);
-    secure_wipe(t);
-    secure_wipe(prod);
-    secure_wipe(wide);
-    secure_wipe(pm1);
-    secure_wipe(qm1);
     if (!ct::declassify(ok != 0)) return errc::rsa_inconsistent_key;
     k.p_ = *pc;
     k.q_ = *qc;
@@ -847,6 +857,7 @@ class rsa_private_key {
     std::array<limb, max_limbs> p{}, q{}, diff{}, pm1{}, qm1{}, o1{}, y{}, g{}, dp{}, dq{}, qinv{}, t{};
     std::array<limb, max_limbs + 2> d{}, lam{};
     std::array<limb, 2 * max_limbs + 2> phi{}, x{};
+    const scoped_wipe wipe(p, q, diff, pm1, qm1, o1, y, g, dp, dq, qinv, t, d, lam, phi, x);
     const limb e = 65537;
     for (;;) {
       random_prime(p.data(), pb, rng);
@@ -905,11 +916,6 @@ class rsa_private_key {
       auto key = from_components(std::span(nb).first(k), eb, std::span(db).first(k), std::span(pb_).first(h),
                                  std::span(qb).first(h), std::span(dpb).first(h), std::span(dqb).first(h),
                                  std::span(qib).first(h), min_bits);
-      for (auto* a : {&p, &q, &diff, &pm1, &qm1, &o1, &y, &g, &dp, &dq, &qinv, &t}) secure_wipe(*a);
-      secure_wipe(d);
-      secure_wipe(lam);
-      secure_wipe(phi);
-      secure_wipe(x);
       secure_wipe(db);
       for (auto* a : {&pb_, &qb, &dpb, &dqb, &qib}) secure_wipe(*a);
       return key;
@@ -976,10 +982,11 @@ class rsa_private_key {
     const std::size_t k = size();
     if (ciphertext.size() != k) return errc::bad_length;
     std::array<limb, detail::rsa::max_limbs> c{};
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    const detail::rsa::scoped_wipe wipe(c, em);  // the decrypted value, on every exit
     (void)bn::from_bytes(c.data(), pub_.n_.size(), ciphertext);
     if (!bn::less(c.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
     limb good = private_op(c.data(), c.data(), rng);
-    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     (void)bn::to_bytes(std::span(em).first(k), c.data(), pub_.n_.size());
     // The first zero byte after em[1] ends the padding; it must come after at
     // least 8 padding bytes.
@@ -994,17 +1001,9 @@ class rsa_private_key {
     good &= ~ct::is_nonzero(bad);
     const bool ok = ct::declassify(good != 0);
     const auto len = static_cast<std::size_t>(ct::declassify(k - sep - 1));
-    if (!ok) {
-      secure_wipe(em);
-      return errc::rsa_decryption_failed;
-    }
-    if (out.size() < len) {
-      secure_wipe(em);
-      return errc::buffer_too_small;
-    }
+    if (!ok) return errc::rsa_decryption_failed;
+    if (out.size() < len) return errc::buffer_too_small;
     for (std::size_t i = 0; i < len; ++i) out[i] = em[k - len + i];
-    secure_wipe(em);
-    secure_wipe(c);
     return len;
   }
 
@@ -1066,6 +1065,7 @@ class rsa_private_key {
     if (in.size() != size()) return errc::bad_length;
     if (out.size() < size()) return errc::buffer_too_small;
     std::array<limb, detail::rsa::max_limbs> x{};
+    const detail::rsa::scoped_wipe wipe(x);  // the result, released or (after a fault) not
     (void)bn::from_bytes(x.data(), pub_.n_.size(), in);
     if (!bn::less(x.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
     const limb ok = private_op(x.data(), x.data(), rng);
@@ -1074,7 +1074,6 @@ class rsa_private_key {
       return errc::rsa_fault_detected;
     }
     (void)bn::to_bytes(out.first(size()), x.data(), pub_.n_.size());
-    secure_wipe(x);
     return {};
   }
 
@@ -1139,6 +1138,7 @@ class rsa_private_key {
   template <class R>
   [[nodiscard]] constexpr status sign_encoded(bytes_view em, mutable_bytes sig, R& rng) const noexcept {
     std::array<limb, detail::rsa::max_limbs> x{};
+    const detail::rsa::scoped_wipe wipe(x);  // after a fault, a faulty signature: it factors n
     (void)bn::from_bytes(x.data(), pub_.n_.size(), em);
     const limb ok = private_op(x.data(), x.data(), rng);
     if (!ct::declassify(ok != 0)) {
