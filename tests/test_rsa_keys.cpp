@@ -14,6 +14,31 @@
 #include "support/openssl_rsa.hpp"
 #include "support/rsa_common.hpp"
 
+namespace kagi::detail {
+// The test hook rsa.hpp declares (a friend of rsa_private_key): reaches into
+// a loaded key to corrupt one CRT value after the load-time checks, as a
+// fault in memory would, and runs the raw private operation, whose verdict
+// and unchecked result the public calls never show.
+struct rsa_test_hook {
+  using limb = bn::limb;
+  // qinv := 1: Garner's step then gives m_q + q ((m_p - m_q) mod p).
+  static void set_qinv_to_one(rsa_private_key& k) {
+    bn::set_zero(k.qinv_.data(), k.p_.size());
+    k.qinv_[0] = 1;
+  }
+  // dp with one bit flipped: m_p = c^dp' instead of c^dp.
+  static void flip_dp_bit(rsa_private_key& k) { k.dp_[0] ^= 2; }
+  static const bn::montgomery& p(const rsa_private_key& k) { return k.p_; }
+  static const bn::montgomery& q(const rsa_private_key& k) { return k.q_; }
+  static const limb* qinv(const rsa_private_key& k) { return k.qinv_.data(); }
+  // m = c^d by the blinded CRT; the self-check's mask (all ones: passed).
+  template <class R>
+  static limb private_op(const rsa_private_key& k, const limb* c, limb* m, R& rng) {
+    return k.private_op(c, m, rng);
+  }
+};
+}  // namespace kagi::detail
+
 using kagi::errc;
 using kagi::rsa_private_key;
 using kagi::rsa_public_key;
@@ -300,6 +325,134 @@ TEST_CASE("RSA-PSS: keys below 522 bits are too short for the encoding and get a
     CHECK(to_bytes(key->decrypt_tls_premaster(ct, 0x0303, drbg)) == pms);
     CHECK(pub.encrypt_pkcs1(bytes(k - 10), ct, drbg).error() == errc::message_too_long);
   }
+}
+
+namespace {
+
+using hook = kagi::detail::rsa_test_hook;
+using kagi::bn::limb;
+
+std::vector<limb> limbs_of(const rsa_public_key& pub, const bytes& be) {
+  std::vector<limb> x(kagi::bn::limbs_for_bits(pub.bits()));
+  REQUIRE(kagi::bn::from_bytes(x.data(), x.size(), be));
+  return x;
+}
+bytes bytes_of(const rsa_public_key& pub, const std::vector<limb>& x) {
+  bytes b(pub.size());
+  REQUIRE(kagi::bn::to_bytes(b, x.data(), x.size()));
+  return b;
+}
+
+// The ciphertext that a copy of `key` with qinv set to 1 decrypts to exactly
+// em (below n), and what the key itself decrypts it to (true_m). With
+// qinv = 1 the result is m_q + q ((m_p - m_q) mod p); for it to be em, m_q =
+// em mod q and m_p = (m_q + em div q) mod p. c is the true encryption of the
+// number with those residues (Garner's step with the real qinv).
+bytes ciphertext_for_qinv_one(const rsa_private_key& key, const bytes& em, bytes& true_m) {
+  namespace bn = kagi::bn;
+  const auto& pub = key.public_key();
+  const auto& p = hook::p(key);
+  const auto& q = hook::q(key);
+  const std::size_t nl = bn::limbs_for_bits(pub.bits()), pl = p.size(), ql = q.size();
+  REQUIRE(pl + ql == nl);
+  const std::size_t w = 2 * nl + 1;
+  std::vector<limb> m = limbs_of(pub, em), quo(w), mq(w), mp(w), s(w), mq_p(w), d(w), prod(w), h(w), t(w);
+  bn::divmod(quo.data(), mq.data(), m.data(), nl, q.modulus(), ql);  // em div q (< p), em mod q
+  (void)bn::add(s.data(), mq.data(), quo.data(), nl);
+  bn::divmod(nullptr, mp.data(), s.data(), nl, p.modulus(), pl);     // m_p
+  bn::divmod(nullptr, mq_p.data(), mq.data(), ql, p.modulus(), pl);  // m_q mod p
+  p.mod_sub(d.data(), mp.data(), mq_p.data());
+  bn::mul(prod.data(), d.data(), pl, hook::qinv(key), pl);
+  bn::divmod(nullptr, h.data(), prod.data(), 2 * pl, p.modulus(), pl);  // (m_p - m_q) qinv mod p
+  bn::mul(t.data(), q.modulus(), ql, h.data(), pl);
+  (void)bn::add(t.data(), t.data(), mq.data(), nl);
+  t.resize(nl);
+  true_m = bytes_of(pub, t);
+  return raw_encrypt(pub, true_m);
+}
+
+}  // namespace
+
+TEST_CASE("RSA fault check: a key corrupted after loading releases nothing") {
+  const rsa_private_key& good = capture_key();
+  const auto& pub = good.public_key();
+  const std::size_t k = good.size();
+  kagi_test::test_rng trng(21);
+  bytes pms, true_m;
+  const bytes em = premaster_block(k, trng, 0x0303, &pms);
+  const bytes c = ciphertext_for_qinv_one(good, em, true_m);
+  rsa_private_key bad_qinv = good, bad_dp = good;
+  hook::set_qinv_to_one(bad_qinv);
+  hook::flip_dp_bit(bad_dp);
+  const bytes msg = {'h', 'i'};
+  on_every_path([&](const kagi_test::path&) {
+    auto drbg = test_drbg(22);
+    bytes out(k);
+    REQUIRE(good.private_operation(c, out, drbg));
+    CHECK(out == true_m);
+    // Unchecked, the corrupted key's result would be the well-formed
+    // pre-master block em; the self-check fails it.
+    const auto cx = limbs_of(pub, c);
+    std::vector<limb> y(cx.size());
+    CHECK(hook::private_op(bad_qinv, cx.data(), y.data(), drbg) == 0);
+    REQUIRE(bytes_of(pub, y) == em);
+    CHECK(hook::private_op(good, cx.data(), y.data(), drbg) == ~limb{0});
+    CHECK(bytes_of(pub, y) == true_m);
+    // So decrypt_tls_premaster gives the 48 random bytes it drew first, not
+    // the pre-master secret in em, and nothing else releases anything.
+    for (const rsa_private_key* bad : {&bad_qinv, &bad_dp}) {
+      INFO((bad == &bad_qinv ? "qinv corrupted" : "dp corrupted"));
+      const auto r = next_random(drbg);
+      const auto got = bad->decrypt_tls_premaster(c, 0x0303, drbg);
+      CHECK(got == r);
+      CHECK(to_bytes(got) != pms);
+      const bytes sentinel(k, 0xa5), zeros(k, 0);
+      out = sentinel;
+      CHECK(bad->decrypt_pkcs1(c, out, drbg).error() == errc::rsa_decryption_failed);
+      CHECK(out == sentinel);
+      CHECK(bad->private_operation(c, out, drbg).error() == errc::rsa_fault_detected);
+      CHECK(out == zeros);
+      out = sentinel;
+      CHECK(bad->sign_pkcs1_sha256(msg, out, drbg).error() == errc::rsa_fault_detected);
+      CHECK(out == zeros);
+      out = sentinel;
+      CHECK(bad->sign_pss_sha256(msg, out, drbg).error() == errc::rsa_fault_detected);
+      CHECK(out == zeros);
+    }
+    // The key it was copied from is untouched.
+    CHECK(to_bytes(good.decrypt_tls_premaster(raw_encrypt(pub, em), 0x0303, drbg)) == pms);
+  });
+}
+
+TEST_CASE("RSA blinding: each private operation draws a fresh blinding factor") {
+  // With dp corrupted, m_p = (c r^e)^dp' r^-1 = c^dp' r^(e dp' - 1), and
+  // e dp' - 1 is no longer a multiple of p - 1: the (faulty) result shows r.
+  // Two operations on the same input differ, unless given the same random
+  // bytes; without blinding, or with a reused r, they would agree.
+  const rsa_private_key& good = capture_key();
+  const auto& pub = good.public_key();
+  rsa_private_key bad = good;
+  hook::flip_dp_bit(bad);
+  kagi_test::test_rng trng(23);
+  bytes in = trng.bytes(good.size());
+  in[0] = 0;
+  const auto x = limbs_of(pub, in);
+  on_every_path([&](const kagi_test::path&) {
+    auto drbg = test_drbg(24);
+    std::vector<limb> y1(x.size()), y2(x.size()), y3(x.size()), y4(x.size());
+    CHECK(hook::private_op(bad, x.data(), y1.data(), drbg) == 0);
+    CHECK(hook::private_op(bad, x.data(), y2.data(), drbg) == 0);
+    CHECK(y1 != y2);
+    auto d1 = test_drbg(25), d2 = test_drbg(25);
+    CHECK(hook::private_op(bad, x.data(), y3.data(), d1) == 0);
+    CHECK(hook::private_op(bad, x.data(), y4.data(), d2) == 0);
+    CHECK(y3 == y4);
+    // The real key's blinding cancels exactly, whatever r.
+    CHECK(hook::private_op(good, x.data(), y1.data(), drbg) == ~limb{0});
+    CHECK(hook::private_op(good, x.data(), y2.data(), d1) == ~limb{0});
+    CHECK(y1 == y2);
+    CHECK(raw_encrypt(pub, bytes_of(pub, y1)) == in);
+  });
 }
 
 TEST_SUITE("slow") {

@@ -42,6 +42,13 @@
 
 namespace kagi {
 
+namespace detail {
+// Test-only: the tests define this (a friend of rsa_private_key) to inject
+// faults into a loaded key past its load-time checks and to run the raw
+// private operation; nothing in the library defines or uses it.
+struct rsa_test_hook;
+}  // namespace detail
+
 namespace detail::rsa {
 
 using bn::limb;
@@ -1133,6 +1140,7 @@ class rsa_private_key {
 
  private:
   friend struct kagi::detail::ct_probe;
+  friend struct kagi::detail::rsa_test_hook;
 
   // EM (size() bytes, below n) through the private operation into sig.
   template <class R>
