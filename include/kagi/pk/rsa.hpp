@@ -700,12 +700,17 @@ class rsa_public_key {
   // The path the modular arithmetic takes for this key's modulus now.
   [[nodiscard]] const char* implementation() const noexcept { return n_.implementation(); }
 
-  // x^e mod n for x < n (limbs of the modulus size); out may alias x.
+  // x^e mod n for x < n (limbs of the modulus size); out may alias x. e is
+  // odd, so x^e = x^(e-1) x, and the Montgomery product of x^(e-1) R with
+  // the plain x is x^e itself: no conversion out of Montgomery form (for
+  // e = 65537: 18 multiplications instead of 19).
   constexpr void public_op(const limb* x, limb* out) const noexcept {
     std::array<limb, detail::rsa::max_limbs> t{};
+    std::array<limb, detail::rsa::max_e_limbs> e_even = e_;
+    e_even[0] &= ~limb{1};
     n_.to_mont(t.data(), x);
-    n_.pow_public(t.data(), t.data(), e_.data(), e_limbs_);
-    n_.from_mont(out, t.data());
+    n_.pow_public(t.data(), t.data(), e_even.data(), e_limbs_);
+    n_.mul(out, t.data(), x);
   }
   [[nodiscard]] constexpr const bn::montgomery& modulus_context() const noexcept { return n_; }
 
