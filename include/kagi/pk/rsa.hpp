@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "../core/bytes.hpp"
@@ -40,6 +41,13 @@
 #include "bigint.hpp"
 
 namespace kagi {
+
+namespace detail {
+// Test-only: the tests define this (a friend of rsa_private_key) to inject
+// faults into a loaded key past its load-time checks and to run the raw
+// private operation; nothing in the library defines or uses it.
+struct rsa_test_hook;
+}  // namespace detail
 
 namespace detail::rsa {
 
@@ -59,8 +67,30 @@ inline constexpr std::array<std::uint8_t, 19> sha256_digest_info{0x30, 0x31, 0x3
                                                                  0x01, 0x05, 0x00, 0x04, 0x20};
 inline constexpr std::size_t hash_len = 32;
 inline constexpr std::size_t pss_salt_len = 32;
+// The shortest encoded messages the encodings fit in (RFC 8017 9.1.1 step 3,
+// 9.2 step 3): PSS needs emLen >= hLen + sLen + 2 = 66 bytes, so moduli of
+// 522 bits or more (emBits = modBits - 1); PKCS#1 v1.5 needs emLen >= tLen + 11
+// = 62 bytes, which every accepted modulus (512 bits or more) gives.
+inline constexpr std::size_t pss_min_em_len = hash_len + pss_salt_len + 2;
+inline constexpr std::size_t pkcs1_sig_min_em_len = 19 + hash_len + 11;
 
 using digest = std::array<std::uint8_t, hash_len>;
+
+// Wipes the arrays it names when its scope ends, on every return path: for
+// functions that hold secrets on the stack and have early returns.
+template <class... A>
+class scoped_wipe {
+ public:
+  constexpr explicit scoped_wipe(A&... a) noexcept : a_(a...) {}
+  constexpr ~scoped_wipe() {
+    std::apply([](auto&... x) { (secure_wipe(x), ...); }, a_);
+  }
+  scoped_wipe(const scoped_wipe&) = delete;
+  scoped_wipe& operator=(const scoped_wipe&) = delete;
+
+ private:
+  std::tuple<A&...> a_;
+};
 
 // A non-negative integer as big-endian bytes without leading zero bytes.
 // (Leading zero bytes are formatting; skipping them reveals only how many there were.)
@@ -88,6 +118,9 @@ constexpr void mgf1_xor(bytes_view seed, mutable_bytes out) noexcept {
   }
 }
 
+static_assert(floor_bits / 8 >= pkcs1_sig_min_em_len, "every accepted key fits EMSA-PKCS1-v1_5 with SHA-256");
+static_assert(floor_bits / 8 >= 11 + 48, "every accepted key fits a 48-byte pre-master secret in PKCS#1 v1.5");
+
 // EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 9.2) into em (k bytes, k >= 62).
 constexpr void emsa_pkcs1_sha256(const digest& h, mutable_bytes em) noexcept {
   const std::size_t t_len = sha256_digest_info.size() + h.size();
@@ -109,7 +142,8 @@ constexpr void emsa_pkcs1_sha256(const digest& h, mutable_bytes em) noexcept {
 }
 
 // EMSA-PSS-ENCODE (RFC 8017 9.1.1) with SHA-256, MGF1-SHA-256 and a 32-byte
-// salt into em (em_len = ceil(em_bits / 8) bytes, at least 66).
+// salt into em (em_len = ceil(em_bits / 8) bytes, at least pss_min_em_len =
+// 66: the caller checks, as smaller keys would index before em).
 constexpr void emsa_pss_encode(const digest& m_hash, bytes_view salt, std::size_t em_bits, mutable_bytes em) noexcept {
   const std::size_t em_len = em.size();
   const digest h = pss_hash(m_hash, salt);
@@ -127,7 +161,7 @@ constexpr void emsa_pss_encode(const digest& m_hash, bytes_view salt, std::size_
 // comes from a signature), so this is ordinary code.
 [[nodiscard]] constexpr bool emsa_pss_verify(const digest& m_hash, bytes_view em_in, std::size_t em_bits) noexcept {
   const std::size_t em_len = em_in.size();
-  if (em_len < hash_len + pss_salt_len + 2) return false;
+  if (em_len < pss_min_em_len) return false;
   if (em_in[em_len - 1] != 0xbc) return false;
   const std::size_t db_len = em_len - hash_len - 1;
   const auto top_mask = static_cast<std::uint8_t>(0xffu >> (8 * em_len - em_bits));
@@ -569,7 +603,7 @@ class rsa_public_key {
   [[nodiscard]] constexpr status encrypt_pkcs1(bytes_view msg, mutable_bytes out, R&& rng) const noexcept {
     const std::size_t k = size_;
     if (out.size() < k) return errc::buffer_too_small;
-    if (msg.size() + 11 > k) return errc::message_too_long;
+    if (msg.size() > k - 11) return errc::message_too_long;  // k >= 64: no wrap
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     const std::size_t ps_len = k - 3 - msg.size();
     em[0] = 0x00;
@@ -608,7 +642,8 @@ class rsa_public_key {
   }
 
   // RSASSA-PSS verification with SHA-256, MGF1-SHA-256 and a 32-byte salt.
-  // Errors: bad_length, rsa_bad_signature.
+  // Errors: bad_length, rsa_bad_signature (also for every signature under a
+  // modulus below 522 bits, too short for the encoding).
   [[nodiscard]] constexpr status verify_pss_sha256(bytes_view msg, bytes_view sig) const noexcept {
     return verify_pss_sha256_digest(sha256::hash(msg), sig);
   }
@@ -616,6 +651,7 @@ class rsa_public_key {
                                                           bytes_view sig) const noexcept {
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     if (auto s = open_signature(sig, std::span(em).first(size_)); !s) return s;
+    if ((bits_ - 1 + 7) / 8 < detail::rsa::pss_min_em_len) return errc::rsa_bad_signature;
     // EM has emLen = ceil((bits - 1) / 8) bytes: one byte fewer than k when
     // bits - 1 is a multiple of 8, and that leading byte must then be zero.
     const std::size_t em_bits = bits_ - 1, em_len = (em_bits + 7) / 8;
@@ -664,12 +700,17 @@ class rsa_public_key {
   // The path the modular arithmetic takes for this key's modulus now.
   [[nodiscard]] const char* implementation() const noexcept { return n_.implementation(); }
 
-  // x^e mod n for x < n (limbs of the modulus size); out may alias x.
+  // x^e mod n for x < n (limbs of the modulus size); out may alias x. e is
+  // odd, so x^e = x^(e-1) x, and the Montgomery product of x^(e-1) R with
+  // the plain x is x^e itself: no conversion out of Montgomery form (for
+  // e = 65537: 18 multiplications instead of 19).
   constexpr void public_op(const limb* x, limb* out) const noexcept {
     std::array<limb, detail::rsa::max_limbs> t{};
+    std::array<limb, detail::rsa::max_e_limbs> e_even = e_;
+    e_even[0] &= ~limb{1};
     n_.to_mont(t.data(), x);
-    n_.pow_public(t.data(), t.data(), e_.data(), e_limbs_);
-    n_.from_mont(out, t.data());
+    n_.pow_public(t.data(), t.data(), e_even.data(), e_limbs_);
+    n_.mul(out, t.data(), x);
   }
   [[nodiscard]] constexpr const bn::montgomery& modulus_context() const noexcept { return n_; }
 
@@ -729,8 +770,9 @@ class rsa_private_key {
     const bytes_view ps = strip_zeros(p), qs = strip_zeros(q);
     const std::size_t pl = bn::limbs_for_bits(8 * ps.size()), ql = bn::limbs_for_bits(8 * qs.size());
     if (pl == 0 || ql == 0 || pl > nl || ql > nl) return errc::rsa_inconsistent_key;
-    std::array<limb, max_limbs> pp{}, qq{}, t{}, one{};
+    std::array<limb, max_limbs> pp{}, qq{}, t{}, one{}, pm1{}, qm1{};
     std::array<limb, 2 * max_limbs + max_e_limbs> prod{}, wide{};
+    const scoped_wipe wipe(pp, qq, t, prod, wide, pm1, qm1);  // copies of p and q, and values made from them
     one[0] = 1;
     (void)bn::from_bytes(pp.data(), pl, ps);
     (void)bn::from_bytes(qq.data(), ql, qs);
@@ -747,7 +789,6 @@ class rsa_private_key {
     const bool fit = bn::from_bytes(k.d_.data(), nl, d) && bn::from_bytes(k.dp_.data(), pl, dp) &&
                      bn::from_bytes(k.dq_.data(), ql, dq) && bn::from_bytes(k.qinv_.data(), pl, qinv);
     if (!fit) return errc::rsa_inconsistent_key;
-    std::array<limb, max_limbs> pm1{}, qm1{};
     (void)bn::sub_limb(pm1.data(), pp.data(), 1, pl);
     (void)bn::sub_limb(qm1.data(), qq.data(), 1, ql);
     ok &= bn::less(k.d_.data(), nn, nl) & ~bn::is_zero(k.d_.data(), nl);
@@ -767,13 +808,6 @@ class rsa_private_key {
     pc->reduce(t.data(), qq.data(), ql);
     pc->mul(t.data(), t.data(), k.qinv_.data());
     ok &= bn::equal(t.data(), one.data(), pl);
-    secure_wipe(pp);
-    secure_wipe(qq);
-    secure_wipe(t);
-    secure_wipe(prod);
-    secure_wipe(wide);
-    secure_wipe(pm1);
-    secure_wipe(qm1);
     if (!ct::declassify(ok != 0)) return errc::rsa_inconsistent_key;
     k.p_ = *pc;
     k.q_ = *qc;
@@ -835,6 +869,7 @@ class rsa_private_key {
     std::array<limb, max_limbs> p{}, q{}, diff{}, pm1{}, qm1{}, o1{}, y{}, g{}, dp{}, dq{}, qinv{}, t{};
     std::array<limb, max_limbs + 2> d{}, lam{};
     std::array<limb, 2 * max_limbs + 2> phi{}, x{};
+    const scoped_wipe wipe(p, q, diff, pm1, qm1, o1, y, g, dp, dq, qinv, t, d, lam, phi, x);
     const limb e = 65537;
     for (;;) {
       random_prime(p.data(), pb, rng);
@@ -893,11 +928,6 @@ class rsa_private_key {
       auto key = from_components(std::span(nb).first(k), eb, std::span(db).first(k), std::span(pb_).first(h),
                                  std::span(qb).first(h), std::span(dpb).first(h), std::span(dqb).first(h),
                                  std::span(qib).first(h), min_bits);
-      for (auto* a : {&p, &q, &diff, &pm1, &qm1, &o1, &y, &g, &dp, &dq, &qinv, &t}) secure_wipe(*a);
-      secure_wipe(d);
-      secure_wipe(lam);
-      secure_wipe(phi);
-      secure_wipe(x);
       secure_wipe(db);
       for (auto* a : {&pb_, &qb, &dpb, &dqb, &qib}) secure_wipe(*a);
       return key;
@@ -964,10 +994,11 @@ class rsa_private_key {
     const std::size_t k = size();
     if (ciphertext.size() != k) return errc::bad_length;
     std::array<limb, detail::rsa::max_limbs> c{};
+    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
+    const detail::rsa::scoped_wipe wipe(c, em);  // the decrypted value, on every exit
     (void)bn::from_bytes(c.data(), pub_.n_.size(), ciphertext);
     if (!bn::less(c.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
     limb good = private_op(c.data(), c.data(), rng);
-    std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     (void)bn::to_bytes(std::span(em).first(k), c.data(), pub_.n_.size());
     // The first zero byte after em[1] ends the padding; it must come after at
     // least 8 padding bytes.
@@ -982,17 +1013,9 @@ class rsa_private_key {
     good &= ~ct::is_nonzero(bad);
     const bool ok = ct::declassify(good != 0);
     const auto len = static_cast<std::size_t>(ct::declassify(k - sep - 1));
-    if (!ok) {
-      secure_wipe(em);
-      return errc::rsa_decryption_failed;
-    }
-    if (out.size() < len) {
-      secure_wipe(em);
-      return errc::buffer_too_small;
-    }
+    if (!ok) return errc::rsa_decryption_failed;
+    if (out.size() < len) return errc::buffer_too_small;
     for (std::size_t i = 0; i < len; ++i) out[i] = em[k - len + i];
-    secure_wipe(em);
-    secure_wipe(c);
     return len;
   }
 
@@ -1020,6 +1043,8 @@ class rsa_private_key {
 
   // RSASSA-PSS signature with SHA-256, MGF1-SHA-256 and a 32-byte random salt
   // (what TLS 1.2 servers send as rsa_pss_rsae_sha256). Errors:
+  // rsa_bad_key_size (a modulus below 522 bits, only accepted when a caller
+  // lowered min_bits: too short for the encoding, RFC 8017 9.1.1 step 3),
   // buffer_too_small, rsa_fault_detected.
   template <class R>
     requires random_source<std::remove_cvref_t<R>>
@@ -1030,10 +1055,11 @@ class rsa_private_key {
     requires random_source<std::remove_cvref_t<R>>
   [[nodiscard]] constexpr status sign_pss_sha256_digest(std::span<const std::uint8_t, 32> hash, mutable_bytes sig,
                                                         R&& rng) const noexcept {
+    const std::size_t em_bits = bits() - 1, em_len = (em_bits + 7) / 8;
+    if (em_len < detail::rsa::pss_min_em_len) return errc::rsa_bad_key_size;
     if (sig.size() < size()) return errc::buffer_too_small;
     std::array<std::uint8_t, detail::rsa::pss_salt_len> salt{};
     rng.fill(salt);
-    const std::size_t em_bits = bits() - 1, em_len = (em_bits + 7) / 8;
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     detail::rsa::digest h{};
     for (std::size_t i = 0; i < h.size(); ++i) h[i] = hash[i];
@@ -1051,6 +1077,7 @@ class rsa_private_key {
     if (in.size() != size()) return errc::bad_length;
     if (out.size() < size()) return errc::buffer_too_small;
     std::array<limb, detail::rsa::max_limbs> x{};
+    const detail::rsa::scoped_wipe wipe(x);  // the result, released or (after a fault) not
     (void)bn::from_bytes(x.data(), pub_.n_.size(), in);
     if (!bn::less(x.data(), pub_.n_.modulus(), pub_.n_.size())) return errc::rsa_decryption_failed;
     const limb ok = private_op(x.data(), x.data(), rng);
@@ -1059,7 +1086,6 @@ class rsa_private_key {
       return errc::rsa_fault_detected;
     }
     (void)bn::to_bytes(out.first(size()), x.data(), pub_.n_.size());
-    secure_wipe(x);
     return {};
   }
 
@@ -1119,11 +1145,13 @@ class rsa_private_key {
 
  private:
   friend struct kagi::detail::ct_probe;
+  friend struct kagi::detail::rsa_test_hook;
 
   // EM (size() bytes, below n) through the private operation into sig.
   template <class R>
   [[nodiscard]] constexpr status sign_encoded(bytes_view em, mutable_bytes sig, R& rng) const noexcept {
     std::array<limb, detail::rsa::max_limbs> x{};
+    const detail::rsa::scoped_wipe wipe(x);  // after a fault, a faulty signature: it factors n
     (void)bn::from_bytes(x.data(), pub_.n_.size(), em);
     const limb ok = private_op(x.data(), x.data(), rng);
     if (!ct::declassify(ok != 0)) {
