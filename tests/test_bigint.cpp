@@ -382,6 +382,46 @@ TEST_CASE("pow2: two secret-exponent powers at once, against OpenSSL, on every p
   });
 }
 
+TEST_CASE("pow_public_ifma: public-exponent powers (RSA's public operation), against OpenSSL, on every path") {
+  ossl::bn_ctx_ptr bctx(BN_CTX_new());
+  on_every_path([&](const kagi_test::path& path) {
+    test_rng rng(9);
+    for (std::size_t n : {16u, 24u, 32u, 48u, 64u, 8u, 20u}) {
+      for (int shape = 0; shape < 3; ++shape) {
+        const limbs m = random_modulus(rng, n, shape);
+        auto ctx = montgomery::create(m.data(), n);
+        REQUIRE(ctx);
+        const bool ifma = path.name == std::string_view("avx512-ifma") && kagi::bn::detail::ifma_public_fits(n);
+        CHECK(std::string_view(ctx->public_implementation()) ==
+              (ifma ? "avx512-ifma" : path.name == std::string_view("portable") || n % 4 != 0 ? "portable" : "mulx-adx"));
+        for (int it = 0; it < 6; ++it) {
+          INFO("n = " << n << ", modulus shape " << shape << ", iteration " << it);
+          limbs a = random_below(rng, m);
+          if (it == 0) a.assign(n, 0);
+          if (it == 1) (void)sub_limb(a.data(), m.data(), 1, n);  // m - 1
+          // e = 65537, 3, 1, 0, and random exponents of up to 4 limbs
+          limbs e = it < 4 ? limbs{it == 0 ? limb{65537} : it == 1 ? limb{3} : it == 2 ? limb{1} : limb{0}}
+                           : random_limbs(rng, rng.uniform(1, 4));
+          limbs r(n, ~limb{0});
+          auto R = ossl::new_bn();
+          BN_mod_exp(R.get(), ossl::to_bn(a.data(), n).get(), ossl::to_bn(e.data(), e.size()).get(),
+                     ossl::to_bn(m.data(), n).get(), bctx.get());
+          const bool took = ctx->pow_public_ifma(r.data(), a.data(), e.data(), e.size());
+          CHECK(took == ifma);
+          if (took) CHECK(r == ossl::from_bn(R.get(), n));
+          else CHECK(r == limbs(n, ~limb{0}));  // nothing written
+          // in place
+          if (took) {
+            limbs x = a;
+            CHECK(ctx->pow_public_ifma(x.data(), x.data(), e.data(), e.size()));
+            CHECK(x == r);
+          }
+        }
+      }
+    }
+  });
+}
+
 TEST_CASE("inverse: values that share a factor with the modulus") {
   ossl::bn_ctx_ptr bctx(BN_CTX_new());
   test_rng rng(5);

@@ -495,11 +495,21 @@ KAGI_TARGET("avx512f,avx512vl,avx512dq,avx512ifma,bmi2")
 void pow2_ifma(limb* r1, const limb* b1, const limb* e1, const limb* m1, const limb* rr1, limb k1, limb* r2,
                const limb* b2, const limb* e2, const limb* m2, const limb* rr2, limb k2, std::size_t exp_bits,
                std::size_t n) noexcept;
+// A public exponent (exp_limbs limbs; its bits are not secret), plain in and
+// out: r = x^exp mod m for x < m; for 16, 24, 32, 48 or 64 limbs.
+KAGI_TARGET("avx512f,avx512vl,avx512dq,avx512ifma,bmi2")
+void pow_public_ifma(limb* r, const limb* x, const limb* exp, std::size_t exp_limbs, const limb* m, const limb* rr52,
+                     limb k0, std::size_t n) noexcept;
 inline constexpr std::uint32_t ifma_needs = cpu::avx512f | cpu::avx512vl | cpu::avx512dq | cpu::avx512ifma | cpu::bmi2;
 #endif
-// The sizes the IFMA exponentiation takes, and their number of 52-bit digits.
+// The sizes the IFMA exponentiation takes (secret exponents: 3, 4 or 5 zmm
+// registers a number; public exponents: also 3072- and 4096-bit moduli in 8
+// and 10), and their number of 52-bit digits: the fewest D with 4m < 2^(52 D).
 [[nodiscard]] constexpr bool ifma_fits(std::size_t n) noexcept { return n == 16 || n == 24 || n == 32; }
-[[nodiscard]] constexpr std::size_t ifma_digits(std::size_t n) noexcept { return n == 16 ? 20 : n == 24 ? 30 : 40; }
+[[nodiscard]] constexpr bool ifma_public_fits(std::size_t n) noexcept { return ifma_fits(n) || n == 48 || n == 64; }
+[[nodiscard]] constexpr std::size_t ifma_digits(std::size_t n) noexcept { return (64 * n + 2 + 51) / 52; }
+static_assert(ifma_digits(16) == 20 && ifma_digits(24) == 30 && ifma_digits(32) == 40 && ifma_digits(48) == 60 &&
+              ifma_digits(64) == 79);
 
 // ct table read: r = table[index] (entries of n limbs), touching every entry.
 constexpr void table_lookup(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
@@ -563,7 +573,7 @@ class montgomery {
     for (std::size_t i = 0; i < k; ++i) c.mod_add(c.rr_.data(), c.rr_.data(), c.rr_.data());
     for (std::size_t i = 0; i < s; ++i) c.sqr(c.rr_.data(), c.rr_.data());
     // For the IFMA exponentiation: 2^(104 D) mod m = R^2 doubled 104 D - 128 n times.
-    if (detail::ifma_fits(n)) {
+    if (detail::ifma_public_fits(n)) {
       copy(c.rr52_.data(), c.rr_.data(), n);
       for (std::size_t i = 0; i < 104 * detail::ifma_digits(n) - 128 * n; ++i)
         c.mod_add(c.rr52_.data(), c.rr52_.data(), c.rr52_.data());
@@ -618,6 +628,15 @@ class montgomery {
 #endif
     (void)n;
     return "portable";
+  }
+  // The path rsa_public_key's operation (pow_public_ifma, else pow_public)
+  // takes now for this size: "avx512-ifma" (16, 24, 32, 48 or 64 limbs),
+  // "mulx-adx" or "portable".
+  [[nodiscard]] const char* public_implementation() const noexcept {
+#if KAGI_X86
+    if (detail::ifma_public_fits(n_) && cpu::has(detail::ifma_needs)) return "avx512-ifma";
+#endif
+    return mul_implementation(n_);
   }
   // The path mul() and sqr() take: "mulx-adx" or "portable".
   [[nodiscard]] static const char* mul_implementation(std::size_t n) noexcept {
@@ -736,6 +755,20 @@ class montgomery {
 #endif
     c1.pow(r1, b1, e1, exp_bits);
     c2.pow(r2, b2, e2, exp_bits);
+  }
+
+  // r = x^exp mod m, plain in and out (x < m), for a PUBLIC exponent of
+  // exp_limbs limbs, with the AVX-512 IFMA kernel when it takes this size on
+  // this CPU; returns false (nothing written) otherwise. r may alias x.
+  [[nodiscard]] bool pow_public_ifma(limb* r, const limb* x, const limb* exp, std::size_t exp_limbs) const noexcept {
+#if KAGI_X86
+    if (detail::ifma_public_fits(n_) && cpu::has(detail::ifma_needs)) {
+      detail::pow_public_ifma(r, x, exp, exp_limbs, m_.data(), rr52_.data(), m0inv_ & ((limb{1} << 52) - 1), n_);
+      return true;
+    }
+#endif
+    (void)r, (void)x, (void)exp, (void)exp_limbs;
+    return false;
   }
 
   // r = base^exp in Montgomery form for a PUBLIC exponent of exp_limbs limbs

@@ -306,13 +306,15 @@ KAGI_IFMA_TARGET inline void normalize(zdigits<K>& a) noexcept {
     const __m512i below = k > 0 ? c[k - 1] : zero;
     a.w[k] = _mm512_add_epi64(a.w[k], _mm512_alignr_epi64(c[k], below, 7));
   }
-  std::uint64_t g = 0, p = 0;
+  // One bit a lane: 64 bits hold 8 registers; 10 (4096-bit moduli) need 128.
+  using lane_bits = std::conditional_t<(K <= 8), std::uint64_t, kagi::detail::wide::native_u128>;
+  lane_bits g = 0, p = 0;
   KAGI_UNROLL
   for (int k = 0; k < K; ++k) {
-    g |= static_cast<std::uint64_t>(_mm512_cmpgt_epu64_mask(a.w[k], mask)) << (8 * k);
-    p |= static_cast<std::uint64_t>(_mm512_cmpeq_epu64_mask(a.w[k], mask)) << (8 * k);
+    g |= static_cast<lane_bits>(_mm512_cmpgt_epu64_mask(a.w[k], mask)) << (8 * k);
+    p |= static_cast<lane_bits>(_mm512_cmpeq_epu64_mask(a.w[k], mask)) << (8 * k);
   }
-  const std::uint64_t carries = ((g << 1) + p) ^ p;
+  const lane_bits carries = ((g << 1) + p) ^ p;
   const __m512i one = _mm512_set1_epi64(1);
   KAGI_UNROLL
   for (int k = 0; k < K; ++k) {
@@ -510,6 +512,61 @@ KAGI_IFMA_TARGET inline void pow_ifma(limb* r, const limb* b, const limb* exp, s
     case 16: return pow_ifma_k<3, 1>(rs, bs, es, exp_bits, ms, rrs, ks, n);
     case 24: return pow_ifma_k<4, 1>(rs, bs, es, exp_bits, ms, rrs, ks, n);
     default: return pow_ifma_k<5, 1>(rs, bs, es, exp_bits, ms, rrs, ks, n);
+  }
+}
+
+// r = x^exp mod m for a public exponent (RSA's e: its bits steer the
+// square-and-multiply and are not secret; x may be, and is handled like any
+// operand), plain in and out, x < m. Into the 2^(52 D) domain with rr52,
+// square-and-multiply with amm52 (operands stay below 2m), back out with 1
+// and the final subtraction. r may alias x.
+template <int K>
+KAGI_IFMA_TARGET inline void pow_public_ifma_k(limb* r, const limb* x, const limb* exp, std::size_t exp_limbs,
+                                               const limb* m, const limb* rr52, limb k0, std::size_t n) noexcept {
+  constexpr std::size_t lanes = 8 * K;
+  const int digits = static_cast<int>(ifma_digits(n));
+  alignas(64) limb md[lanes], xd[lanes], rd[lanes], sq[lanes], one[lanes];
+  for (std::size_t j = 0; j < lanes; ++j) one[j] = 0;
+  one[0] = 1;
+  limbs_to_digits(md, lanes, m, n);
+  limbs_to_digits(xd, lanes, x, n);
+  limbs_to_digits(rd, lanes, rr52, n);
+  const zdigits<K> mz = zload<K>(md);
+  const limb m0 = md[0];
+  const limb* bp = rd;
+  zdigits<K> acc = zload<K>(xd);
+  amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);  // x 2^(52 D)
+  zstore(xd, acc);
+  const std::size_t bits = static_cast<std::size_t>(bit_length(exp, exp_limbs));
+  if (bits == 0) acc = zload<K>(rd), bp = one, amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);  // 1 2^(52 D)
+  for (std::size_t i = bits > 0 ? bits - 1 : 0; i-- > 0;) {
+    zstore(sq, acc);
+    bp = sq;
+    amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);
+    if (bit(exp, i)) {
+      bp = xd;
+      amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);
+    }
+  }
+  bp = one;
+  amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);  // acc / 2^(52 D): at most m
+  zstore(sq, acc);
+  limb v[max_limbs + 1];
+  digits_to_limbs(v, n + 1, sq, static_cast<std::size_t>(digits));
+  final_sub_asm(r, v, m, n);
+  secure_wipe(std::span(v));
+  secure_wipe(std::span(sq));
+  secure_wipe(std::span(xd));
+}
+
+KAGI_IFMA_TARGET inline void pow_public_ifma(limb* r, const limb* x, const limb* exp, std::size_t exp_limbs,
+                                             const limb* m, const limb* rr52, limb k0, std::size_t n) noexcept {
+  switch (n) {
+    case 16: return pow_public_ifma_k<3>(r, x, exp, exp_limbs, m, rr52, k0, n);
+    case 24: return pow_public_ifma_k<4>(r, x, exp, exp_limbs, m, rr52, k0, n);
+    case 32: return pow_public_ifma_k<5>(r, x, exp, exp_limbs, m, rr52, k0, n);
+    case 48: return pow_public_ifma_k<8>(r, x, exp, exp_limbs, m, rr52, k0, n);
+    default: return pow_public_ifma_k<10>(r, x, exp, exp_limbs, m, rr52, k0, n);
   }
 }
 
