@@ -419,6 +419,74 @@ TEST_CASE("GCM rejects a flipped bit anywhere in nonce, AAD, ciphertext or tag, 
   });
 }
 
+// The checked decryptions may write keystream (never plaintext) to a separate
+// output before the tag is known, then zero it: long messages run each
+// kernel's block loops (VAES-512: 16-block groups; AES-NI: 8 blocks) and
+// tails. Every such length, a flipped bit in each input, out of place into a
+// pre-filled buffer with guard bytes on both sides, and in place.
+TEST_CASE("GCM bad tags on long messages: false, the whole output zeroed, nothing past it touched") {
+  kagi_test::test_rng rng(9);
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+  for (std::size_t n : {511u, 512u, 513u, 1023u, 1024u, 1025u, 4096u + 17u, 16384u}) lengths.push_back(n);
+  static constexpr std::size_t key_sizes[] = {16, 24, 32};
+  struct message {
+    bytes key, nonce, aad, ct, tag;
+  };
+  std::vector<message> messages;
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    const std::size_t len = lengths[i];
+    message m{rng.bytes(key_sizes[i % 3]), rng.bytes(i % 11 == 5 ? 16 : 12), rng.bytes((len * 7) % 61), {}, {}};
+    const sealed s = seal(m.key, m.nonce, m.aad, rng.bytes(len));
+    m.ct = s.ct;
+    m.tag = s.tag;
+    messages.push_back(std::move(m));
+  }
+  constexpr std::size_t guard = 48;
+  constexpr std::uint8_t guard_byte = 0x5a;
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (const message& m : messages) {
+      const std::size_t len = m.ct.size();
+      with_gcm(m.key, [&](const auto& g) {
+        // Decrypts (nonce, aad, ct, tag) into the middle of a guarded buffer,
+        // out of place or in place; returns the error and checks the buffer.
+        auto attempt = [&](const bytes& nonce, const bytes& aad, const bytes& ct, const bytes& tag, bool in_place) {
+          bytes buf(len + 2 * guard, guard_byte);
+          const std::span<std::uint8_t> out = std::span(buf).subspan(guard, len);
+          if (in_place) {
+            std::copy(ct.begin(), ct.end(), out.begin());
+          } else {
+            for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<std::uint8_t>(0x80 | (i * 13));  // never zero
+          }
+          const kagi::errc e =
+              in_place ? g.decrypt(nonce, aad, out, tag, out).error() : g.decrypt(nonce, aad, ct, tag, out).error();
+          bool guards = true;
+          for (std::size_t i = 0; i < guard; ++i) guards = guards && buf[i] == guard_byte && buf[guard + len + i] == guard_byte;
+          CHECK(guards);
+          return std::pair{e, bytes(out.begin(), out.end())};
+        };
+        for (const bool in_place : {false, true}) {
+          INFO("length " << len << " key " << m.key.size() << " aad " << m.aad.size() << " nonce " << m.nonce.size()
+                         << (in_place ? " in place" : " out of place"));
+          const auto good = attempt(m.nonce, m.aad, m.ct, m.tag, in_place);
+          REQUIRE(good.first == kagi::errc::ok);
+          for (int what = 0; what < 4; ++what) {
+            bytes nonce = m.nonce, aad = m.aad, ct = m.ct, tag = m.tag;
+            bytes& target = what == 0 ? tag : what == 1 ? ct : what == 2 ? aad : nonce;
+            if (target.empty()) continue;
+            const std::size_t bit = rng.uniform(0, 8 * target.size() - 1);
+            target[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+            INFO("flipped bit " << bit << " of " << (what == 0 ? "tag" : what == 1 ? "ciphertext" : what == 2 ? "aad" : "nonce"));
+            const auto bad = attempt(nonce, aad, ct, tag, in_place);
+            CHECK(bad.first == kagi::errc::authentication_failed);
+            CHECK(bad.second == bytes(len, 0));
+          }
+        }
+      });
+    }
+  });
+}
+
 TEST_CASE("GCM truncated tags: every allowed length checks its prefix, others are refused") {
   kagi_test::test_rng rng(7);
   const bytes key = rng.bytes(16), nonce = rng.bytes(12), aad = rng.bytes(5), pt = rng.bytes(33);
