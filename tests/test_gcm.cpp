@@ -51,9 +51,10 @@ void ref_ghash(const block& h, block& y, const bytes& data) {
 
 template <std::size_t KeyBits>
 block aes_encrypt(const bytes& key, const block& in) {
-  kagi::aes<KeyBits> a(std::span<const std::uint8_t, KeyBits / 8>(key.data(), KeyBits / 8));
+  const auto a = kagi::aes<KeyBits>::from_key(key);
+  REQUIRE(a);
   block out{};
-  a.encrypt_block(in, out);
+  a->encrypt_block(in, out);
   return out;
 }
 
@@ -91,9 +92,9 @@ sealed ref_seal_j0(const bytes& key, const block& j0, const bytes& aad, const by
 template <class F>
 void with_gcm(const bytes& key, F&& f) {
   switch (key.size()) {
-    case 16: f(kagi::aes128_gcm(std::span<const std::uint8_t, 16>(key.data(), 16))); return;
-    case 24: f(kagi::aes192_gcm(std::span<const std::uint8_t, 24>(key.data(), 24))); return;
-    case 32: f(kagi::aes256_gcm(std::span<const std::uint8_t, 32>(key.data(), 32))); return;
+    case 16: f(kagi::aes128_gcm::from_key(key).value()); return;
+    case 24: f(kagi::aes192_gcm::from_key(key).value()); return;
+    case 32: f(kagi::aes256_gcm::from_key(key).value()); return;
   }
   FAIL("unsupported key size " << key.size());
 }
@@ -184,8 +185,9 @@ TEST_CASE("GCM key set-up gives the same state on every path") {
     const bytes key = rng.bytes(32);
     std::vector<bytes> states;
     kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
-      const kagi::aes256_gcm g(std::span<const std::uint8_t, 32>(key.data(), 32));
-      const auto& k = g.key_state();
+      const auto g = kagi::aes256_gcm::from_key(key);
+      REQUIRE(g);
+      const auto& k = g->key_state();
       bytes s(k.aes.rk.begin(), k.aes.rk.end());
       for (auto w : k.hpow)
         for (int b = 0; b < 8; ++b) s.push_back(static_cast<std::uint8_t>(w >> (8 * b)));
@@ -194,7 +196,7 @@ TEST_CASE("GCM key set-up gives the same state on every path") {
     for (const auto& s : states) CHECK(s == states.front());
     // H'^k really is the twisted k-th power of H = E(K, 0).
     const block h = aes_encrypt<256>(key, block{});
-    const kagi::aes256_gcm g(std::span<const std::uint8_t, 32>(key.data(), 32));
+    const kagi::aes256_gcm g = kagi::aes256_gcm::from_key(key).value();
     block p = h;
     for (std::size_t k = 1; k <= kagi::detail::gcm_powers; ++k) {
       CHECK(g.key_state().power(k).hi == kagi::detail::gf128_twist(kagi::detail::gf128_load(p.data())).hi);
@@ -343,7 +345,7 @@ TEST_CASE("GCM paths agree with each other and with OpenSSL: every length 0..110
 TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
   kagi_test::test_rng rng(4);
   const bytes key = rng.bytes(16), aad = rng.bytes(20);
-  const kagi::aes128_gcm g(std::span<const std::uint8_t, 16>(key.data(), 16));
+  const kagi::aes128_gcm g = kagi::aes128_gcm::from_key(key).value();
   kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
     for (std::uint32_t start : {0xffffffffu, 0xfffffff0u, 0xffffffe0u, 0xffffff00u + 7}) {
       for (std::size_t len : {16u, 100u, 256u, 300u, 1100u, 4200u}) {
@@ -555,6 +557,41 @@ TEST_CASE("GCM refuses bad arguments") {
   static_assert(kagi::aes128_gcm::max_plaintext_size == (1ull << 36) - 32);
   static_assert(kagi::aes128_gcm::max_aad_size == (1ull << 61) - 1);
 }
+
+TEST_CASE("GCM from_key: a run-time key of the right length works like the fixed-size constructor, others are refused") {
+  kagi_test::test_rng rng(10);
+  const bytes nonce = rng.bytes(12), aad = rng.bytes(9), pt = rng.bytes(40);
+  auto check = [&](auto tag_type, std::size_t right) {
+    using gcm = typename decltype(tag_type)::type;
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                          std::size_t{23}, std::size_t{24}, std::size_t{25}, std::size_t{31}, std::size_t{32},
+                          std::size_t{33}, std::size_t{64}}) {
+      INFO("key " << right << " given " << n);
+      const bytes key = rng.bytes(n);
+      const auto g = gcm::from_key(key);
+      if (n != right) {
+        CHECK(g.error() == kagi::errc::bad_length);
+        continue;
+      }
+      REQUIRE(g);
+      sealed s{bytes(pt.size()), bytes(16)};
+      REQUIRE(g->encrypt(nonce, aad, pt, s.ct, s.tag));
+      const gcm fixed(std::span<const std::uint8_t, gcm::key_size>(key.data(), gcm::key_size));
+      sealed t{bytes(pt.size()), bytes(16)};
+      REQUIRE(fixed.encrypt(nonce, aad, pt, t.ct, t.tag));
+      CHECK(s.ct == t.ct);
+      CHECK(s.tag == t.tag);
+    }
+  };
+  check(std::type_identity<kagi::aes128_gcm>{}, 16);
+  check(std::type_identity<kagi::aes192_gcm>{}, 24);
+  check(std::type_identity<kagi::aes256_gcm>{}, 32);
+  CHECK(kagi::aes128_gcm::from_key({}).error() == kagi::errc::bad_length);
+}
+static_assert(kagi::aes128_gcm::from_key(kagi::bytes_view(std::array<std::uint8_t, 15>{}.data(), 15)).error() ==
+              kagi::errc::bad_length);
+static_assert(kagi::aes256_gcm::from_key(kagi::bytes_view(std::array<std::uint8_t, 24>{}.data(), 24)).error() ==
+              kagi::errc::bad_length);
 
 // Wrong key sizes do not compile (the other static checks are in tests/compile_fail).
 static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::uint8_t, 32>>);

@@ -373,6 +373,13 @@ class aes {
 
   constexpr explicit aes(std::span<const std::uint8_t, key_size> key) noexcept : ks_(key) {}
 
+  // The same for a key whose length is known only at run time:
+  // errc::bad_length unless key.size() == key_size.
+  [[nodiscard]] static constexpr result<aes> from_key(bytes_view key) noexcept {
+    if (key.size() != key_size) return errc::bad_length;
+    return aes(key.first<key_size>());
+  }
+
   // One block; in and out may be the same array.
   constexpr void encrypt_block(std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out) const noexcept {
     run<false>(in.data(), out.data(), 1);

@@ -660,6 +660,14 @@ class aes_gcm {
 
   constexpr explicit aes_gcm(std::span<const std::uint8_t, key_size> key) noexcept { detail::gcm_set_key(k_, key.data()); }
 
+  // The same for a key whose length is known only at run time (no
+  // std::span<const std::uint8_t, N>(p, n) needed, which is undefined
+  // behaviour when n != N): errc::bad_length unless key.size() == key_size.
+  [[nodiscard]] static constexpr result<aes_gcm> from_key(bytes_view key) noexcept {
+    if (key.size() != key_size) return errc::bad_length;
+    return aes_gcm(key.first<key_size>());
+  }
+
   // ciphertext_out = AES-CTR(plaintext); tag_out = the (possibly truncated) tag
   // over aad and the ciphertext.
   template <class Nonce = std::span<const std::uint8_t, 0>, class Aad = bytes_view, class In = bytes_view,
