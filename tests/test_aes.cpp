@@ -207,6 +207,37 @@ TEST_CASE("AES refuses bad lengths and overlapping buffers") {
   CHECK(a.encrypt({}, {}));
 }
 
+// At compile time too, partly overlapping sub-spans of one array are refused
+// (found with pointer equality, the only comparison a constant expression
+// allows between unrelated pointers), while in place and disjoint run.
+namespace {
+constexpr kagi::errc constexpr_ecb(std::size_t in_at, std::size_t out_at, std::size_t len) {
+  const kagi::aes128 a(std::array<std::uint8_t, 16>{});
+  std::array<std::uint8_t, 96> buf{};
+  const std::span<std::uint8_t> b(buf);
+  return a.encrypt(b.subspan(in_at, len), b.subspan(out_at, len)).error();
+}
+}  // namespace
+static_assert(constexpr_ecb(0, 16, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(16, 0, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(0, 31, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(31, 0, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(0, 0, 32) == kagi::errc::ok);
+static_assert(constexpr_ecb(0, 32, 32) == kagi::errc::ok);
+static_assert(constexpr_ecb(32, 0, 32) == kagi::errc::ok);
+namespace {
+constexpr bool constexpr_overlaps() {
+  std::array<std::uint8_t, 8> x{}, y{};
+  using kagi::detail::disjoint, kagi::detail::same_or_disjoint;
+  return same_or_disjoint(x.data(), 8, x.data(), 8) && !same_or_disjoint(x.data(), 8, x.data(), 7) &&
+         !same_or_disjoint(x.data() + 1, 7, x.data(), 8) && same_or_disjoint(x.data(), 4, x.data() + 4, 4) &&
+         same_or_disjoint(x.data(), 8, y.data(), 8) && !disjoint(x.data(), 8, x.data(), 8) &&
+         !disjoint(x.data() + 7, 1, x.data(), 8) && disjoint(x.data(), 7, x.data() + 7, 1) &&
+         disjoint(x.data(), 8, y.data(), 8) && disjoint(x.data(), 0, x.data(), 8);
+}
+}  // namespace
+static_assert(constexpr_overlaps());
+
 TEST_CASE("AES from_key refuses keys of the wrong length") {
   const std::array<std::uint8_t, 64> key{};
   const kagi::bytes_view k(key);
