@@ -61,7 +61,7 @@ constexpr std::uint8_t reference_sbox(std::uint8_t x) {
 template <std::size_t KeyBits>
 bytes ecb(bool decrypt, const bytes& key, const bytes& in) {
   REQUIRE(key.size() == KeyBits / 8);
-  kagi::aes<KeyBits> a(std::span<const std::uint8_t, KeyBits / 8>(key.data(), KeyBits / 8));
+  const kagi::aes<KeyBits> a = kagi::aes<KeyBits>::from_key(key).value();
   bytes out(in.size());
   const kagi::status s = decrypt ? a.decrypt(in, out) : a.encrypt(in, out);
   REQUIRE(s);
@@ -179,9 +179,9 @@ TEST_CASE("AES paths agree on random inputs, in place and out of place") {
         CHECK(ecb_any(true, key, ct) == pt);
         bytes buf = pt;  // in place
         switch (key_size) {
-          case 16: CHECK(kagi::aes128(std::span<const std::uint8_t, 16>(key.data(), 16)).encrypt(buf, buf)); break;
-          case 24: CHECK(kagi::aes192(std::span<const std::uint8_t, 24>(key.data(), 24)).encrypt(buf, buf)); break;
-          default: CHECK(kagi::aes256(std::span<const std::uint8_t, 32>(key.data(), 32)).encrypt(buf, buf)); break;
+          case 16: CHECK(kagi::aes128::from_key(key).value().encrypt(buf, buf)); break;
+          case 24: CHECK(kagi::aes192::from_key(key).value().encrypt(buf, buf)); break;
+          default: CHECK(kagi::aes256::from_key(key).value().encrypt(buf, buf)); break;
         }
         CHECK(buf == ct);
 #if KAGI_HAVE_OPENSSL
@@ -205,4 +205,52 @@ TEST_CASE("AES refuses bad lengths and overlapping buffers") {
   CHECK(a.encrypt(s.first(32), s.first(32)));
   CHECK(a.encrypt(s.first(32), s.subspan(32, 32)));
   CHECK(a.encrypt({}, {}));
+}
+
+// At compile time too, partly overlapping sub-spans of one array are refused
+// (found with pointer equality, the only comparison a constant expression
+// allows between unrelated pointers), while in place and disjoint run.
+namespace {
+constexpr kagi::errc constexpr_ecb(std::size_t in_at, std::size_t out_at, std::size_t len) {
+  const kagi::aes128 a(std::array<std::uint8_t, 16>{});
+  std::array<std::uint8_t, 96> buf{};
+  const std::span<std::uint8_t> b(buf);
+  return a.encrypt(b.subspan(in_at, len), b.subspan(out_at, len)).error();
+}
+}  // namespace
+static_assert(constexpr_ecb(0, 16, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(16, 0, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(0, 31, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(31, 0, 32) == kagi::errc::overlapping_buffers);
+static_assert(constexpr_ecb(0, 0, 32) == kagi::errc::ok);
+static_assert(constexpr_ecb(0, 32, 32) == kagi::errc::ok);
+static_assert(constexpr_ecb(32, 0, 32) == kagi::errc::ok);
+namespace {
+constexpr bool constexpr_overlaps() {
+  std::array<std::uint8_t, 8> x{}, y{};
+  using kagi::detail::disjoint, kagi::detail::same_or_disjoint;
+  return same_or_disjoint(x.data(), 8, x.data(), 8) && !same_or_disjoint(x.data(), 8, x.data(), 7) &&
+         !same_or_disjoint(x.data() + 1, 7, x.data(), 8) && same_or_disjoint(x.data(), 4, x.data() + 4, 4) &&
+         same_or_disjoint(x.data(), 8, y.data(), 8) && !disjoint(x.data(), 8, x.data(), 8) &&
+         !disjoint(x.data() + 7, 1, x.data(), 8) && disjoint(x.data(), 7, x.data() + 7, 1) &&
+         disjoint(x.data(), 8, y.data(), 8) && disjoint(x.data(), 0, x.data(), 8);
+}
+}  // namespace
+static_assert(constexpr_overlaps());
+
+TEST_CASE("AES from_key refuses keys of the wrong length") {
+  const std::array<std::uint8_t, 64> key{};
+  const kagi::bytes_view k(key);
+  for (std::size_t n : {0u, 1u, 15u, 16u, 17u, 23u, 24u, 25u, 31u, 32u, 33u, 64u}) {
+    INFO("key length " << n);
+    CHECK(kagi::aes128::from_key(k.first(n)).has_value() == (n == 16));
+    CHECK(kagi::aes192::from_key(k.first(n)).has_value() == (n == 24));
+    CHECK(kagi::aes256::from_key(k.first(n)).has_value() == (n == 32));
+    if (n != 16) CHECK(kagi::aes128::from_key(k.first(n)).error() == kagi::errc::bad_length);
+  }
+  // The right length gives the same cipher as the fixed-size constructor.
+  std::array<std::uint8_t, 16> a{}, b{};
+  kagi::aes192::from_key(k.first(24)).value().encrypt_block(a, a);
+  kagi::aes192(k.first<24>()).encrypt_block(b, b);
+  CHECK(a == b);
 }

@@ -216,3 +216,24 @@ TEST_CASE("TLS 1.2 record refusals") {
     CHECK(r.open(rec, out).error() == errc::sequence_number_exhausted);
   }
 }
+
+TEST_CASE("TLS 1.2 record from_key: run-time key and IV lengths are checked") {
+  kagi_test::test_rng rng(31);
+  const bytes key = rng.bytes(32), iv = rng.bytes(8), pt = rng.bytes(50);
+  const kagi::bytes_view k(key), v(iv);
+  CHECK(kagi::tls12::aes128_gcm_record::from_key(k.first(15), v.first(4)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes128_gcm_record::from_key(k.first(17), v.first(4)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes128_gcm_record::from_key(k.first(32), v.first(4)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes256_gcm_record::from_key(k.first(16), v.first(4)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes128_gcm_record::from_key(k.first(16), v.first(3)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes128_gcm_record::from_key(k.first(16), v.first(0)).error() == errc::bad_length);
+  CHECK(kagi::tls12::aes256_gcm_record::from_key(k, v).error() == errc::bad_length);
+  // The right lengths protect like the fixed-size constructor, offset included.
+  auto w = kagi::tls12::aes256_gcm_record::from_key(k, v.first(4), 77);
+  REQUIRE(w);
+  kagi::tls12::aes256_gcm_record fixed(arr<32>(key), arr<4>(bytes(iv.begin(), iv.begin() + 4)), 77);
+  bytes a(pt.size() + w->overhead), b(pt.size() + w->overhead);
+  REQUIRE(w->seal(content_type::application_data, pt, a));
+  REQUIRE(fixed.seal(content_type::application_data, pt, b));
+  CHECK(a == b);
+}

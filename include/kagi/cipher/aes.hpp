@@ -341,19 +341,34 @@ struct aes_key_schedule {
   }
 };
 
-// Input and output either the same bytes or disjoint (checked at run time only:
-// unrelated pointers cannot be compared in a constant expression, where
-// partially overlapping buffers of distinct objects cannot occur anyway).
+// Whether p points at one of base[0..n) (n > 0). In a constant expression
+// pointers into different objects cannot be ordered, but they can be compared
+// for equality (neither points past an end here), so this is how overlap is
+// found at compile time: two non-empty ranges overlap exactly when one starts
+// inside the other. Partly overlapping sub-spans of one array are refused
+// there as at run time.
+[[nodiscard]] constexpr bool starts_inside(const std::uint8_t* p, const std::uint8_t* base, std::size_t n) noexcept {
+  for (std::size_t k = 0; k < n; ++k)
+    if (base + k == p) return true;
+  return false;
+}
+
+// Input and output either the same bytes (same start and length) or disjoint.
 [[nodiscard]] constexpr bool same_or_disjoint(const std::uint8_t* a, std::size_t an, const std::uint8_t* b,
                                               std::size_t bn) noexcept {
-  if (std::is_constant_evaluated() || an == 0 || bn == 0) return true;
+  if (an == 0 || bn == 0) return true;
+  if (std::is_constant_evaluated()) {
+    if (a == b) return an == bn;
+    return !starts_inside(b, a, an) && !starts_inside(a, b, bn);
+  }
   const auto x = reinterpret_cast<std::uintptr_t>(a), y = reinterpret_cast<std::uintptr_t>(b);
   if (x == y && an == bn) return true;
   return x + an <= y || y + bn <= x;
 }
 [[nodiscard]] constexpr bool disjoint(const std::uint8_t* a, std::size_t an, const std::uint8_t* b,
                                       std::size_t bn) noexcept {
-  if (std::is_constant_evaluated() || an == 0 || bn == 0) return true;
+  if (an == 0 || bn == 0) return true;
+  if (std::is_constant_evaluated()) return !starts_inside(b, a, an) && !starts_inside(a, b, bn);
   const auto x = reinterpret_cast<std::uintptr_t>(a), y = reinterpret_cast<std::uintptr_t>(b);
   return x + an <= y || y + bn <= x;
 }
@@ -372,6 +387,13 @@ class aes {
   static constexpr int rounds = params::rounds;
 
   constexpr explicit aes(std::span<const std::uint8_t, key_size> key) noexcept : ks_(key) {}
+
+  // The same for a key whose length is known only at run time:
+  // errc::bad_length unless key.size() == key_size.
+  [[nodiscard]] static constexpr result<aes> from_key(bytes_view key) noexcept {
+    if (key.size() != key_size) return errc::bad_length;
+    return aes(key.first<key_size>());
+  }
 
   // One block; in and out may be the same array.
   constexpr void encrypt_block(std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out) const noexcept {

@@ -373,6 +373,8 @@ KAGI_GCM_VAES512_TARGET void gcm_ctr_vaes512(const std::uint8_t* rk, gcm_iv iv, 
                                              std::uint8_t* out, std::size_t len) noexcept;
 KAGI_GCM_VAES512_TARGET void gcm_xor_vaes512(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
 template <int Rounds>
+KAGI_GCM_VAES512_TARGET void gcm_init_vaes512(const std::uint8_t* key, std::uint8_t* rk, std::uint64_t* hpow) noexcept;
+template <int Rounds>
 KAGI_GCM_VAES512_TARGET bool gcm_open_vaes512(const std::uint8_t* rk, const std::uint64_t* hpow, gcm_iv iv,
                                               const std::uint8_t* aad, std::size_t aad_len, const std::uint8_t* ct,
                                               std::uint8_t* out, std::size_t len, const std::uint8_t* tag,
@@ -390,6 +392,8 @@ template <int Rounds>
 KAGI_GCM_VAES256_TARGET void gcm_ctr_vaes256(const std::uint8_t* rk, gcm_iv iv, const std::uint8_t* in,
                                              std::uint8_t* out, std::size_t len) noexcept;
 KAGI_GCM_VAES256_TARGET void gcm_xor_vaes256(std::uint8_t* out, const std::uint8_t* in, std::size_t len) noexcept;
+template <int Rounds>
+KAGI_GCM_VAES256_TARGET void gcm_init_vaes256(const std::uint8_t* key, std::uint8_t* rk, std::uint64_t* hpow) noexcept;
 #undef KAGI_GCM_VAES256_TARGET
 #undef KAGI_GCM_AESNI_TARGET
 #undef KAGI_GCM_VAES512_TARGET
@@ -423,9 +427,18 @@ constexpr void gcm_set_key(gcm_key<KeyBits>& k, const std::uint8_t* key) noexcep
   constexpr int rounds = aes_params<KeyBits>::rounds;
   if (!std::is_constant_evaluated()) {
 #if KAGI_X86
-    if (gcm_current_path() != gcm_path::portable) {
-      gcm_init_aesni<rounds>(key, k.aes.rk.data(), k.hpow.data());
-      return;
+    switch (gcm_current_path()) {
+      case gcm_path::vaes_avx512:
+        gcm_init_vaes512<rounds>(key, k.aes.rk.data(), k.hpow.data());
+        return;
+      case gcm_path::vaes_avx2:
+        gcm_init_vaes256<rounds>(key, k.aes.rk.data(), k.hpow.data());
+        return;
+      case gcm_path::aesni_pclmul:
+        gcm_init_aesni<rounds>(key, k.aes.rk.data(), k.hpow.data());
+        return;
+      default:
+        break;
     }
 #endif
   }
@@ -659,6 +672,14 @@ class aes_gcm {
   [[nodiscard]] static constexpr bool valid_tag_size(std::size_t n) noexcept { return detail::gcm_valid_tag_size(n); }
 
   constexpr explicit aes_gcm(std::span<const std::uint8_t, key_size> key) noexcept { detail::gcm_set_key(k_, key.data()); }
+
+  // The same for a key whose length is known only at run time (no
+  // std::span<const std::uint8_t, N>(p, n) needed, which is undefined
+  // behaviour when n != N): errc::bad_length unless key.size() == key_size.
+  [[nodiscard]] static constexpr result<aes_gcm> from_key(bytes_view key) noexcept {
+    if (key.size() != key_size) return errc::bad_length;
+    return aes_gcm(key.first<key_size>());
+  }
 
   // ciphertext_out = AES-CTR(plaintext); tag_out = the (possibly truncated) tag
   // over aad and the ciphertext.

@@ -69,6 +69,13 @@ class aes_gcm_record {
       : gcm_(key), offset_(explicit_nonce_offset) {
     for (std::size_t i = 0; i < implicit_iv_size; ++i) iv_[i] = implicit_iv[i];
   }
+  // The same for a key and IV whose lengths are known only at run time:
+  // errc::bad_length unless key.size() == key_size and implicit_iv.size() == 4.
+  [[nodiscard]] static constexpr result<aes_gcm_record> from_key(bytes_view key, bytes_view implicit_iv,
+                                                                 std::uint64_t explicit_nonce_offset = 0) noexcept {
+    if (key.size() != key_size || implicit_iv.size() != implicit_iv_size) return errc::bad_length;
+    return aes_gcm_record(key.first<key_size>(), implicit_iv.first<implicit_iv_size>(), explicit_nonce_offset);
+  }
   constexpr aes_gcm_record(const aes_gcm_record&) noexcept = default;
   constexpr aes_gcm_record& operator=(const aes_gcm_record&) noexcept = default;
   constexpr ~aes_gcm_record() { secure_wipe(iv_); }
