@@ -166,20 +166,28 @@ TEST_CASE("RSA key size policy: 2048..4096 by default, 1024 when asked") {
   CHECK(rsa_public_key::from_components(even, bytes{1, 0, 1}).error() == errc::rsa_bad_modulus);
 }
 
-TEST_CASE("RSA private keys: every relation between the components is checked") {
+namespace {
+// The eight components (n, e, d, p, q, dp, dq, qinv) of Wycheproof's 2048-bit decryption key.
+const char* const component_names[] = {"modulus", "publicExponent", "privateExponent", "prime1",
+                                       "prime2",  "exponent1",      "exponent2",       "coefficient"};
+std::vector<bytes> wycheproof_2048_components() {
   const json dec = kagi_test::read_json("wycheproof/rsa_pkcs1_2048_test.json");
   const auto& c = dec.at("testGroups").at(0).at("privateKey");
-  const char* names[] = {"modulus", "publicExponent", "privateExponent", "prime1",
-                         "prime2",  "exponent1",      "exponent2",       "coefficient"};
   std::vector<bytes> parts;
-  for (const char* nm : names) parts.push_back(hex_field(c, nm));
+  for (const char* nm : component_names) parts.push_back(hex_field(c, nm));
+  return parts;
+}
+}  // namespace
+
+TEST_CASE("RSA private keys: every relation between the components is checked") {
+  std::vector<bytes> parts = wycheproof_2048_components();
   auto load = [](const std::vector<bytes>& p) {
     return rsa_private_key::from_components(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
   };
   REQUIRE(load(parts));
   for (std::size_t i = 0; i < parts.size(); ++i) {
     for (int change = 0; change < 2; ++change) {
-      INFO(names[i] << (change == 0 ? " + 2" : " low bit of the top byte flipped"));
+      INFO(component_names[i] << (change == 0 ? " + 2" : " low bit of the top byte flipped"));
       auto p = parts;
       bytes& v = p[i];
       if (change == 0) {
@@ -363,12 +371,7 @@ bytes der_integer(bytes mag, bool negative = false) {
 }  // namespace
 
 TEST_CASE("RSA key loaders refuse a negative modulus (an INTEGER with its top bit set)") {
-  const json dec = kagi_test::read_json("wycheproof/rsa_pkcs1_2048_test.json");
-  const auto& c = dec.at("testGroups").at(0).at("privateKey");
-  const char* names[] = {"modulus", "publicExponent", "privateExponent", "prime1",
-                         "prime2",  "exponent1",      "exponent2",       "coefficient"};
-  std::vector<bytes> parts;
-  for (const char* nm : names) parts.push_back(hex_field(c, nm));
+  std::vector<bytes> parts = wycheproof_2048_components();
   const auto& oid_array = kagi::detail::rsa::oid_rsa_encryption;
   const bytes oid(oid_array.begin(), oid_array.end());
   const bytes alg = tlv(0x30, cat({tlv(0x06, oid), bytes{0x05, 0x00}}));
