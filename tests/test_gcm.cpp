@@ -14,6 +14,7 @@
 #endif
 
 #include "support/aes_paths.hpp"
+#include "support/dudect.hpp"
 #include "support/kat.hpp"
 #include "support/openssl_cipher.hpp"
 #include "support/random.hpp"
@@ -650,3 +651,40 @@ static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::ui
 static_assert(!std::is_constructible_v<kagi::aes256_gcm, std::array<std::uint8_t, 16>>);
 static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::uint8_t>>);
 static_assert(std::is_constructible_v<kagi::aes192_gcm, std::array<std::uint8_t, 24>>);
+
+// ---- dudect-style timing (support/dudect.hpp): AES-128-GCM encryption of
+// 1 KiB under an all-zero key and plaintext against random keys and
+// plaintexts, on every path. The VAES kernels, which valgrind cannot run,
+// are checked here.
+TEST_SUITE("timing") {
+  TEST_CASE("AES-128-GCM: time does not depend on the key or the plaintext (dudect)") {
+    kagi_test::test_rng rng(47);
+    constexpr std::size_t len = 1024;
+    std::vector<std::array<std::uint8_t, 16>> keys[2];
+    std::vector<bytes> texts[2];
+    for (int i = 0; i < 64; ++i) {
+      keys[0].push_back({});
+      texts[0].push_back(bytes(len, 0));
+      std::array<std::uint8_t, 16> k{};
+      rng.fill(k);
+      keys[1].push_back(k);
+      texts[1].push_back(rng.bytes(len));
+    }
+    const std::array<std::uint8_t, 12> nonce{};
+    const std::array<std::uint8_t, 13> aad{};
+    kagi_test::on_every_gcm_path([&](const kagi_test::path& path) {
+      std::vector<kagi::aes128_gcm> ciphers[2];
+      for (int cls = 0; cls < 2; ++cls)
+        for (const auto& k : keys[cls]) ciphers[cls].emplace_back(k);
+      bytes out(len);
+      std::array<std::uint8_t, 16> tag{};
+      volatile std::uint8_t sink = 0;
+      const double worst = kagi_test::dudect_worst_t(
+          std::string(path.name) + " encrypt 1 KiB", 20000, 64, rng, [&](int cls, std::size_t i) {
+            (void)ciphers[cls][i].encrypt(nonce, aad, texts[cls][i], out, tag);
+            sink = sink ^ tag[0];
+          });
+      CHECK(worst < kagi_test::dudect_threshold);
+    });
+  }
+}

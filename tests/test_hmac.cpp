@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "support/kat.hpp"
+#include "support/dudect.hpp"
 #include "support/openssl.hpp"
 #include "support/sha256_paths.hpp"
 #include "support/random.hpp"
@@ -166,3 +167,27 @@ TEST_CASE("HMAC-SHA-256 agrees with OpenSSL on random inputs") {
   });
 }
 #endif
+
+// ---- dudect-style timing (support/dudect.hpp): HMAC-SHA-256 of 64 bytes
+// under an all-zero key and message against random ones, on every SHA-256
+// path. The SHA-NI kernel, which valgrind cannot run, is checked here.
+TEST_SUITE("timing") {
+  TEST_CASE("HMAC-SHA-256: time does not depend on the key or the message (dudect)") {
+    kagi_test::test_rng rng(53);
+    std::vector<bytes> keys[2], msgs[2];
+    for (int i = 0; i < 64; ++i) {
+      keys[0].push_back(bytes(32, 0));
+      msgs[0].push_back(bytes(64, 0));
+      keys[1].push_back(rng.bytes(32));
+      msgs[1].push_back(rng.bytes(64));
+    }
+    kagi_test::on_every_sha256_path([&](const kagi_test::path& path) {
+      volatile std::uint8_t sink = 0;
+      const double worst = kagi_test::dudect_worst_t(
+          std::string(path.name) + " HMAC of 64 bytes", 20000, 64, rng, [&](int cls, std::size_t i) {
+            sink = sink ^ kagi::hmac_sha256::mac(keys[cls][i], msgs[cls][i])[0];
+          });
+      CHECK(worst < kagi_test::dudect_threshold);
+    });
+  }
+}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/kat.hpp"
+#include "support/dudect.hpp"
 #include "support/openssl_ecdh.hpp"
 #include "support/paths.hpp"
 #include "support/random.hpp"
@@ -489,3 +490,40 @@ TEST_CASE("P-256 agrees with OpenSSL both ways on random keys") {
   });
 }
 #endif
+
+// ---- dudect-style timing (support/dudect.hpp): the private scalar 1 (whose
+// windows are almost all zero, so the running point is the point at
+// infinity for most of the multiplication) against random scalars, on every
+// path, for the shared secret (peer point validated too) and the fixed-base
+// public key. The MULX/ADX field, which valgrind cannot run, is checked here.
+TEST_SUITE("timing") {
+  TEST_CASE("P-256: time does not depend on the private scalar (dudect)") {
+    kagi_test::test_rng rng(43);
+    std::vector<scalar> pool[2];
+    for (int i = 0; i < 64; ++i) {
+      scalar one{};
+      one[31] = 1;
+      pool[0].push_back(one);
+      scalar k{};
+      do rng.fill(k);
+      while (!kagi::p256::is_valid_private_key(k));
+      pool[1].push_back(k);
+    }
+    const auto peer = kagi::p256::public_key(pool[1][0]);
+    REQUIRE(peer);
+    on_every_path([&](const kagi_test::path& path) {
+      volatile std::uint8_t sink = 0;
+      const double shared = kagi_test::dudect_worst_t(
+          std::string(path.name) + " shared_secret", 2000, 64, rng, [&](int cls, std::size_t i) {
+            const auto s = kagi::p256::shared_secret(pool[cls][i], *peer);
+            sink = sink ^ (*s)[0];
+          });
+      CHECK(shared < kagi_test::dudect_threshold);
+      const double pub = kagi_test::dudect_worst_t(
+          std::string(path.name) + " public_key", 2000, 64, rng, [&](int cls, std::size_t i) {
+            sink = sink ^ (*kagi::p256::public_key(pool[cls][i]))[1];
+          });
+      CHECK(pub < kagi_test::dudect_threshold);
+    });
+  }
+}

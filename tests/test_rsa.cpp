@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "support/dudect.hpp"
 #include "support/rsa_common.hpp"
 
 using kagi::errc;
@@ -306,29 +307,8 @@ TEST_CASE("RSA decrypt_tls_premaster: every malformation gives the random bytes"
   });
 }
 
-// ---- dudect-style timing test: Welch's t-test between the times of
-// decrypt_tls_premaster on well-formed and on malformed ciphertexts, in
-// random order, on the raw times and on times cropped at several
-// percentiles (as dudect does). |t| above 4.5 means the two classes are
-// told apart by time.
-
-namespace {
-
-struct welch {
-  double n[2] = {0, 0}, mean[2] = {0, 0}, m2[2] = {0, 0};
-  void add(int cls, double x) {
-    n[cls] += 1;
-    const double d = x - mean[cls];
-    mean[cls] += d / n[cls];
-    m2[cls] += d * (x - mean[cls]);
-  }
-  [[nodiscard]] double t() const {
-    const double v0 = m2[0] / (n[0] - 1), v1 = m2[1] / (n[1] - 1);
-    return (mean[0] - mean[1]) / std::sqrt(v0 / n[0] + v1 / n[1]);
-  }
-};
-
-}  // namespace
+// ---- dudect-style timing test (support/dudect.hpp): decrypt_tls_premaster on
+// well-formed against malformed ciphertexts.
 
 TEST_SUITE("timing") {
   TEST_CASE("RSA decrypt_tls_premaster: well-formed and malformed ciphertexts take the same time (dudect)") {
@@ -353,38 +333,13 @@ TEST_SUITE("timing") {
       pool[1].push_back(raw_encrypt(pub, em));
     }
     kagi::system_random sys;
-    const int per_class = 3000;
     on_every_path([&](const kagi_test::path&) {
-      std::vector<std::pair<int, double>> samples;
-      samples.reserve(2 * per_class);
-      std::vector<int> order(2 * per_class);
-      for (int i = 0; i < 2 * per_class; ++i) order[i] = i % 2;
-      for (int i = 2 * per_class - 1; i > 0; --i) std::swap(order[i], order[rng.uniform(0, i)]);
       volatile std::uint8_t sink = 0;
-      for (int i = 0; i < 2 * per_class; ++i) {
-        const int cls = order[i];
-        const bytes& ct = pool[cls][rng.uniform(0, 63)];
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto pms = key.decrypt_tls_premaster(ct, 0x0303, sys);
-        const auto t1 = std::chrono::steady_clock::now();
+      const double worst = kagi_test::dudect_worst_t(key.implementation(), 3000, 64, rng, [&](int cls, std::size_t i) {
+        const auto pms = key.decrypt_tls_premaster(pool[cls][i], 0x0303, sys);
         sink = sink ^ pms[0];
-        samples.emplace_back(cls, std::chrono::duration<double, std::nano>(t1 - t0).count());
-      }
-      std::vector<double> times;
-      for (const auto& s : samples) times.push_back(s.second);
-      std::sort(times.begin(), times.end());
-      double worst = 0;
-      for (double pct : {1.0, 0.99, 0.95, 0.9, 0.75, 0.5}) {
-        const double cut = times[static_cast<std::size_t>(pct * (times.size() - 1))];
-        welch w;
-        for (const auto& s : samples)
-          if (s.second <= cut) w.add(s.first, s.second);
-        const double t = w.t();
-        MESSAGE(std::string(key.implementation()) << ", crop at " << pct * 100 << "%: t = " << t << " (means " << w.mean[0]
-                                     << " / " << w.mean[1] << " ns)");
-        worst = std::max(worst, std::fabs(t));
-      }
-      CHECK(worst < 4.5);
+      });
+      CHECK(worst < kagi_test::dudect_threshold);
     });
   }
 }

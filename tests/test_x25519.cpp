@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/kat.hpp"
+#include "support/dudect.hpp"
 #include "support/openssl_ecdh.hpp"
 #include "support/paths.hpp"
 #include "support/random.hpp"
@@ -396,3 +397,37 @@ TEST_CASE("X25519 agrees with OpenSSL both ways on random keys") {
   });
 }
 #endif
+
+// ---- dudect-style timing (support/dudect.hpp): a fixed private scalar (all
+// zero bytes before clamping) against random ones, on every path, for the
+// ladder and the fixed-base public key. The kernels valgrind cannot run
+// (MULX/ADX, AVX-512 IFMA) are checked here.
+TEST_SUITE("timing") {
+  TEST_CASE("X25519: time does not depend on the private scalar (dudect)") {
+    kagi_test::test_rng rng(41);
+    std::vector<key> pool[2];
+    for (int i = 0; i < 64; ++i) {
+      pool[0].push_back(key{});
+      key k{};
+      rng.fill(k);
+      pool[1].push_back(k);
+    }
+    key peer_scalar{};
+    rng.fill(peer_scalar);
+    const key peer = kagi::x25519::public_key(peer_scalar);
+    on_every_path([&](const kagi_test::path& path) {
+      volatile std::uint8_t sink = 0;
+      const double shared = kagi_test::dudect_worst_t(
+          std::string(path.name) + " shared_secret", 4000, 64, rng, [&](int cls, std::size_t i) {
+            const auto s = kagi::x25519::shared_secret(pool[cls][i], peer);
+            sink = sink ^ (*s)[0];
+          });
+      CHECK(shared < kagi_test::dudect_threshold);
+      const double pub = kagi_test::dudect_worst_t(
+          std::string(path.name) + " public_key", 4000, 64, rng, [&](int cls, std::size_t i) {
+            sink = sink ^ kagi::x25519::public_key(pool[cls][i])[0];
+          });
+      CHECK(pub < kagi_test::dudect_threshold);
+    });
+  }
+}
