@@ -347,6 +347,62 @@ TEST_CASE("Montgomery arithmetic against OpenSSL on every path") {
   });
 }
 
+// Moduli whose limbs are all ones or nearly empty and operands at the top of
+// their range give the carry chains of the kernels their largest values:
+// r = a b / R mod m is checked as r R = a b (mod m), for a < R and b < m.
+TEST_CASE("Montgomery mul and sqr at the edges: all-ones limbs, on every path") {
+  ossl::bn_ctx_ptr bctx(BN_CTX_new());
+  on_every_path([&](const kagi_test::path&) {
+    test_rng rng(9);
+    for (std::size_t n : sizes) {
+      for (int shape = 0; shape < 4; ++shape) {
+        limbs m(n, ~limb{0});                              // 0: 2^(64 n) - 1
+        if (shape == 1) {                                  // 1: 2^(64 (n - 1)) + 1 (n > 1)
+          m.assign(n, 0);
+          m[0] = 1;
+          m[n - 1] |= 1;
+        }
+        if (shape == 2) m[n - 1] = 1;                      // 2: top limb 1, the rest all ones
+        if (shape == 3) m[0] = 1;                          // 3: 2^(64 n) - 2^64 + 1
+        if (n == 1 && m[0] < 3) m[0] = 3;
+        INFO("n = " << n << ", edge modulus " << shape);
+        auto ctx = montgomery::create(m.data(), n);
+        REQUIRE(ctx);
+        auto M = ossl::to_bn(m.data(), n), R = ossl::new_bn(), L = ossl::new_bn(), P = ossl::new_bn();
+        limbs m1 = m, m2 = m;
+        (void)sub_limb(m1.data(), m.data(), 1, n);
+        (void)sub_limb(m2.data(), m.data(), 2, n);
+        const limbs ones(n, ~limb{0});
+        const limbs as[] = {m1, m2, ones, random_limbs(rng, n)};
+        const limbs bs[] = {m1, m2, random_below(rng, m)};
+        for (const limbs& a : as) {
+          for (const limbs& b : bs) {
+            limbs r(n);
+            ctx->mul(r.data(), a.data(), b.data());
+            // r 2^(64 n) mod m == a b mod m
+            auto Rr = ossl::to_bn(r.data(), n);
+            REQUIRE(BN_lshift(L.get(), Rr.get(), static_cast<int>(64 * n)));
+            REQUIRE(BN_nnmod(L.get(), L.get(), M.get(), bctx.get()));
+            auto A = ossl::to_bn(a.data(), n), B = ossl::to_bn(b.data(), n);
+            REQUIRE(BN_mod_mul(P.get(), A.get(), B.get(), M.get(), bctx.get()));
+            CHECK(BN_cmp(Rr.get(), M.get()) < 0);
+            CHECK(BN_cmp(L.get(), P.get()) == 0);
+          }
+          if (BN_cmp(ossl::to_bn(a.data(), n).get(), M.get()) >= 0) continue;  // sqr needs a < m
+          limbs r(n);
+          ctx->sqr(r.data(), a.data());
+          auto Rr = ossl::to_bn(r.data(), n), A = ossl::to_bn(a.data(), n);
+          REQUIRE(BN_lshift(L.get(), Rr.get(), static_cast<int>(64 * n)));
+          REQUIRE(BN_nnmod(L.get(), L.get(), M.get(), bctx.get()));
+          REQUIRE(BN_mod_sqr(P.get(), A.get(), M.get(), bctx.get()));
+          CHECK(BN_cmp(Rr.get(), M.get()) < 0);
+          CHECK(BN_cmp(L.get(), P.get()) == 0);
+        }
+      }
+    }
+  });
+}
+
 TEST_CASE("pow2: two secret-exponent powers at once, against OpenSSL, on every path") {
   ossl::bn_ctx_ptr bctx(BN_CTX_new());
   on_every_path([&](const kagi_test::path&) {
