@@ -173,6 +173,14 @@ constexpr void secure_wipe(C& c) noexcept {
   secure_wipe(std::span(c));
 }
 
+// Zeroes whole objects that held secret-derived values (field elements,
+// points, limb arrays): secure_wipe on each, seen as a one-element span.
+template <class... T>
+  requires(std::is_trivially_copyable_v<T> && ...)
+constexpr void secure_wipe_objects(T&... objects) noexcept {
+  (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
+}
+
 }  // namespace kagi
 
 #endif  // KAGI_CORE_CT_HPP

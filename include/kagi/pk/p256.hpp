@@ -464,13 +464,6 @@ template <class F>
   return is_zero_mask(d);
 }
 
-// Zeroes objects that held secret-derived values (secure_wipe on each, seen
-// as one-element spans; also at compile time).
-template <class... T>
-constexpr void wipe(T&... objects) noexcept {
-  (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
-}
-
 // ---- scalars
 
 // The 32-byte big-endian scalar as limbs; all ones when 0 < d < n.
@@ -548,7 +541,7 @@ template <class F>
   }
   const point out = r;
   secure_wipe(std::span<std::int32_t, 52>(digit));
-  wipe(r, s);
+  secure_wipe_objects(r, s);
   return out;
 }
 
@@ -621,7 +614,7 @@ template <class F>
     F::cmov(use, r.z, sum.z);
   }
   secure_wipe(std::span<std::int32_t, base_rows>(digit));
-  wipe(s);  // r is d G, the public key
+  secure_wipe_objects(s);  // r is d G, the public key
   return r;
 }
 
@@ -664,7 +657,7 @@ constexpr void shared_x(std::uint8_t* out, const fe& d, const affine& q) noexcep
   affine r = to_affine<F>(p);
   fe x = from_mont<F>(r.x);
   store_be(out, x);
-  wipe(p, r, x);  // d Q: its x-coordinate is the shared secret
+  secure_wipe_objects(p, r, x);  // d Q: its x-coordinate is the shared secret
 }
 
 #if KAGI_X86
@@ -688,7 +681,7 @@ using public_key_type = std::array<std::uint8_t, 65>;   // SEC 1 uncompressed: 0
 [[nodiscard]] constexpr bool is_valid_private_key(const private_key_type& priv) noexcept {
   detail::p256::fe d = detail::p256::load_be(priv.data());
   const bool valid = ct::declassify(static_cast<bool>(detail::p256::scalar_valid_mask(d) & 1u));
-  detail::p256::wipe(d);
+  secure_wipe_objects(d);
   return valid;
 }
 
@@ -721,7 +714,7 @@ template <random_source R>
       detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
     }
   }
-  secure_wipe(std::span<std::uint64_t, 4>(d.v));
+  secure_wipe_objects(d);
   return ct::declassify(out);
 }
 
@@ -748,7 +741,7 @@ template <random_source R>
       detail::p256::shared_x<F>(out.data(), d, *q);
     }
   }
-  secure_wipe(std::span<std::uint64_t, 4>(d.v));
+  secure_wipe_objects(d);
   std::optional<std::array<std::uint8_t, 32>> secret(out);
   secure_wipe(out);
   return secret;

@@ -83,7 +83,7 @@ class scoped_wipe {
  public:
   constexpr explicit scoped_wipe(A&... a) noexcept : a_(a...) {}
   constexpr ~scoped_wipe() {
-    std::apply([](auto&... x) { (secure_wipe(x), ...); }, a_);
+    std::apply([](auto&... x) { secure_wipe_objects(x...); }, a_);
   }
   scoped_wipe(const scoped_wipe&) = delete;
   scoped_wipe& operator=(const scoped_wipe&) = delete;

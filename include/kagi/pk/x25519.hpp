@@ -236,13 +236,6 @@ template <class F>
   return F::mul(sqr_n<F>(z2_250_0, 5), z11);                      // 2^255 - 21 = p - 2
 }
 
-// Zeroes objects that held secret-derived values (secure_wipe on each, seen
-// as one-element spans; also at compile time).
-template <class... T>
-constexpr void wipe(T&... objects) noexcept {
-  (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
-}
-
 // RFC 7748 section 5: clamping of the scalar.
 constexpr void clamp(std::uint8_t* k) noexcept {
   k[0] &= 248;
@@ -285,7 +278,7 @@ constexpr void ladder(std::uint8_t* out, const std::uint8_t* k, const std::uint8
   fe r = F::mul(x2, invert<F>(z2));
   F::to_bytes(out, r);
   // The ladder's state (and the result) derive from the scalar.
-  wipe(x2, z2, x3, z3, r);
+  secure_wipe_objects(x2, z2, x3, z3, r);
 }
 
 // ---- fixed base: edwards25519, -x^2 + y^2 = 1 + d x^2 y^2 (RFC 7748 4.1, RFC 8032 5.1)
@@ -462,7 +455,7 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
   }
   F::to_bytes(out, F::mul(F::add(h.z, h.y), invert<F>(F::sub(h.z, h.y))));
   secure_wipe(std::span<std::int32_t, 64>(e));
-  wipe(h, s);
+  secure_wipe_objects(h, s);
 }
 
 #if KAGI_X86

@@ -565,7 +565,7 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
   fe64 x2 = fe4_lane(x, 0), z2 = fe4_lane(x, 1);
   fe64 r = G::mul(x2, invert<G>(z2));
   G::to_bytes(out, r);
-  wipe(x, x2, z2, r);  // the ladder's state and the result derive from the scalar
+  secure_wipe_objects(x, x2, z2, r);  // the ladder's state and the result derive from the scalar
 }
 
 #undef KAGI_IFMA_INLINE
