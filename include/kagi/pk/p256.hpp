@@ -686,13 +686,18 @@ using public_key_type = std::array<std::uint8_t, 65>;   // SEC 1 uncompressed: 0
 }
 
 // A fresh private key from a random source: 32 random bytes, drawn again in
-// the (2^-32 likely) case that they are 0 or >= n.
+// the (2^-32 likely) case that they are 0 or >= n. Drawn straight into k (a
+// key held elsewhere, such as tls12::ecdhe_private_key's, needs no temporary).
 template <random_source R>
-[[nodiscard]] constexpr private_key_type generate_private_key(R& rng) noexcept {
-  private_key_type k{};
+constexpr void generate_private_key(R& rng, private_key_type& k) noexcept {
   do {
     rng.fill(k);
   } while (!is_valid_private_key(k));
+}
+template <random_source R>
+[[nodiscard]] constexpr private_key_type generate_private_key(R& rng) noexcept {
+  private_key_type k{};
+  generate_private_key(rng, k);
   return k;
 }
 

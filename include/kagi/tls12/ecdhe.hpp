@@ -249,11 +249,12 @@ class ecdhe_private_key {
     if (ecdh_public_key_size(group) == 0) return errc::tls_unsupported_group;
     ecdhe_private_key k;
     k.group_ = group;
-    // Drawn straight into the key (no temporary copy to wipe); a P-256
-    // scalar of 0 or >= n is drawn again, as p256::generate_private_key does.
-    do {
+    // Drawn straight into the key (no temporary copy to wipe).
+    if (group == named_group::secp256r1) {
+      p256::generate_private_key(rng, k.key_);
+    } else {
       rng.fill(k.key_);
-    } while (group == named_group::secp256r1 && !p256::is_valid_private_key(k.key_));
+    }
     return k;
   }
   // A key from 32 given bytes (errc::invalid_argument for a P-256 scalar of 0
