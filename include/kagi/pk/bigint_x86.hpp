@@ -428,6 +428,20 @@ KAGI_IFMA_TARGET inline zdigits<K> zlookup(const limb* table, std::size_t entrie
   return r;
 }
 
+// r = a (normalized digits, at most m) as n limbs below m: the last step of
+// every IFMA exponentiation, after the product with 1 that leaves the domain.
+template <int K>
+KAGI_IFMA_TARGET inline void digits_out(limb* r, const zdigits<K>& a, const limb* m, std::size_t n,
+                                        int digits) noexcept {
+  alignas(64) limb d[8 * K];
+  zstore(d, a);
+  limb v[max_limbs + 1];
+  digits_to_limbs(v, n + 1, d, static_cast<std::size_t>(digits));
+  final_sub_asm(r, v, m, n);
+  secure_wipe(std::span(v));
+  secure_wipe(std::span(d));
+}
+
 // L exponentiations in lockstep: r[l] = b[l]^exp[l] mod m[l] (plain in and
 // out, b < m), all exponents of exp_bits bits, fixed 5-bit windows with
 // masked table scans.
@@ -489,11 +503,7 @@ KAGI_IFMA_TARGET inline void pow_ifma_k(limb* const* r, const limb* const* b, co
   for (int l = 0; l < L; ++l) bp[l] = one;
   amm52<K, L>(acc, acc, bp, mz, m0, k0, digits);
   for (int l = 0; l < L; ++l) {
-    zstore(sq[l], acc[l]);
-    limb v[max_limbs + 1];
-    digits_to_limbs(v, n + 1, sq[l], static_cast<std::size_t>(digits));
-    final_sub_asm(r[l], v, m[l], n);
-    secure_wipe(std::span(v));
+    digits_out(r[l], acc[l], m[l], n, digits);
     secure_wipe(std::span(table[l]));
     secure_wipe(std::span(sq[l]));
     secure_wipe(std::span(bd[l]));
@@ -550,11 +560,7 @@ KAGI_IFMA_TARGET inline void pow_public_ifma_k(limb* r, const limb* x, const lim
   }
   bp = one;
   amm52<K, 1>(&acc, &acc, &bp, &mz, &m0, &k0, digits);  // acc / 2^(52 D): at most m
-  zstore(sq, acc);
-  limb v[max_limbs + 1];
-  digits_to_limbs(v, n + 1, sq, static_cast<std::size_t>(digits));
-  final_sub_asm(r, v, m, n);
-  secure_wipe(std::span(v));
+  digits_out(r, acc, m, n, digits);
   secure_wipe(std::span(sq));
   secure_wipe(std::span(xd));
 }
