@@ -651,7 +651,6 @@ class rsa_public_key {
                                                           bytes_view sig) const noexcept {
     std::array<std::uint8_t, detail::rsa::max_bytes> em{};
     if (auto s = open_signature(sig, std::span(em).first(size_)); !s) return s;
-    if ((bits_ - 1 + 7) / 8 < detail::rsa::pss_min_em_len) return errc::rsa_bad_signature;
     // EM has emLen = ceil((bits - 1) / 8) bytes: one byte fewer than k when
     // bits - 1 is a multiple of 8, and that leading byte must then be zero.
     const std::size_t em_bits = bits_ - 1, em_len = (em_bits + 7) / 8;
@@ -702,9 +701,10 @@ class rsa_public_key {
 
   // x^e mod n for x < n (limbs of the modulus size); out may alias x. With
   // AVX-512 IFMA and a modulus of 1024, 1536, 2048, 3072 or 4096 bits: the
-  // radix-2^52 kernel (square and multiply). Otherwise: e is odd, so x^e = x^(e-1) x, and the Montgomery product of x^(e-1) R with
-  // the plain x is x^e itself: no conversion out of Montgomery form (for
-  // e = 65537: 18 multiplications instead of 19).
+  // radix-2^52 kernel (square and multiply). Otherwise: e is odd, so
+  // x^e = x^(e-1) x, and the Montgomery product of x^(e-1) R with the plain x
+  // is x^e itself: no conversion out of Montgomery form (for e = 65537: 18
+  // multiplications instead of 19).
   constexpr void public_op(const limb* x, limb* out) const noexcept {
     if (!std::is_constant_evaluated() && n_.pow_public_ifma(out, x, e_.data(), e_limbs_)) return;
     std::array<limb, detail::rsa::max_limbs> t{};
