@@ -28,9 +28,11 @@ const std::initializer_list<kagi_test::path> bigint_paths = {
 #endif
 };
 
-// What implementation() says for n limbs on a path.
-std::string_view expected_path(std::size_t n, std::string_view path) {
-  if (path == "avx512-ifma" && kagi::bn::detail::ifma_fits(n)) return "avx512-ifma";
+// What implementation() (or, with ifma_takes = ifma_public_fits,
+// public_implementation()) says for n limbs on a path.
+std::string_view expected_path(std::size_t n, std::string_view path,
+                               bool (*ifma_takes)(std::size_t) = kagi::bn::detail::ifma_fits) {
+  if (path == "avx512-ifma" && ifma_takes(n)) return "avx512-ifma";
   if (path != "portable" && n % 4 == 0) return "mulx-adx";
   return "portable";
 }
@@ -375,28 +377,26 @@ TEST_CASE("Montgomery mul and sqr at the edges: all-ones limbs, on every path") 
         const limbs ones(n, ~limb{0});
         const limbs as[] = {m1, m2, ones, random_limbs(rng, n)};
         const limbs bs[] = {m1, m2, random_below(rng, m)};
+        // r < m and r 2^(64 n) mod m == a b mod m
+        auto check_product = [&](const limbs& r, const limbs& a, const limbs& b) {
+          auto Rr = ossl::to_bn(r.data(), n);
+          REQUIRE(BN_lshift(L.get(), Rr.get(), static_cast<int>(64 * n)));
+          REQUIRE(BN_nnmod(L.get(), L.get(), M.get(), bctx.get()));
+          auto A = ossl::to_bn(a.data(), n), B = ossl::to_bn(b.data(), n);
+          REQUIRE(BN_mod_mul(P.get(), A.get(), B.get(), M.get(), bctx.get()));
+          CHECK(BN_cmp(Rr.get(), M.get()) < 0);
+          CHECK(BN_cmp(L.get(), P.get()) == 0);
+        };
         for (const limbs& a : as) {
           for (const limbs& b : bs) {
             limbs r(n);
             ctx->mul(r.data(), a.data(), b.data());
-            // r 2^(64 n) mod m == a b mod m
-            auto Rr = ossl::to_bn(r.data(), n);
-            REQUIRE(BN_lshift(L.get(), Rr.get(), static_cast<int>(64 * n)));
-            REQUIRE(BN_nnmod(L.get(), L.get(), M.get(), bctx.get()));
-            auto A = ossl::to_bn(a.data(), n), B = ossl::to_bn(b.data(), n);
-            REQUIRE(BN_mod_mul(P.get(), A.get(), B.get(), M.get(), bctx.get()));
-            CHECK(BN_cmp(Rr.get(), M.get()) < 0);
-            CHECK(BN_cmp(L.get(), P.get()) == 0);
+            check_product(r, a, b);
           }
           if (BN_cmp(ossl::to_bn(a.data(), n).get(), M.get()) >= 0) continue;  // sqr needs a < m
           limbs r(n);
           ctx->sqr(r.data(), a.data());
-          auto Rr = ossl::to_bn(r.data(), n), A = ossl::to_bn(a.data(), n);
-          REQUIRE(BN_lshift(L.get(), Rr.get(), static_cast<int>(64 * n)));
-          REQUIRE(BN_nnmod(L.get(), L.get(), M.get(), bctx.get()));
-          REQUIRE(BN_mod_sqr(P.get(), A.get(), M.get(), bctx.get()));
-          CHECK(BN_cmp(Rr.get(), M.get()) < 0);
-          CHECK(BN_cmp(L.get(), P.get()) == 0);
+          check_product(r, a, a);
         }
       }
     }
@@ -447,9 +447,9 @@ TEST_CASE("pow_public_ifma: public-exponent powers (RSA's public operation), aga
         const limbs m = random_modulus(rng, n, shape);
         auto ctx = montgomery::create(m.data(), n);
         REQUIRE(ctx);
-        const bool ifma = path.name == std::string_view("avx512-ifma") && kagi::bn::detail::ifma_public_fits(n);
-        CHECK(std::string_view(ctx->public_implementation()) ==
-              (ifma ? "avx512-ifma" : path.name == std::string_view("portable") || n % 4 != 0 ? "portable" : "mulx-adx"));
+        const std::string_view expected = expected_path(n, path.name, kagi::bn::detail::ifma_public_fits);
+        CHECK(std::string_view(ctx->public_implementation()) == expected);
+        const bool ifma = expected == "avx512-ifma";
         for (int it = 0; it < 6; ++it) {
           INFO("n = " << n << ", modulus shape " << shape << ", iteration " << it);
           limbs a = random_below(rng, m);
