@@ -1,7 +1,14 @@
-# cmake -DMODE=install|subdirectory -DKAGI_SOURCE_DIR=... -DKAGI_BUILD_DIR=... -DWORK_DIR=... -DCXX=... -P run_consumer.cmake
+# cmake -DMODE=install|subdirectory|fetchcontent -DKAGI_SOURCE_DIR=... -DKAGI_BUILD_DIR=... -DWORK_DIR=... -DCXX=...
+#       [-DGENERATOR=... -DMAKE_PROGRAM=...] -P run_consumer.cmake
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(args -S ${CMAKE_CURRENT_LIST_DIR}/consumer -B ${WORK_DIR}/build -DCMAKE_CXX_COMPILER=${CXX} -DKAGI_CONSUMER_MODE=${MODE})
+if(GENERATOR)
+  list(APPEND args -G ${GENERATOR})
+endif()
+if(MAKE_PROGRAM)
+  list(APPEND args -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM})
+endif()
 if(MODE STREQUAL "install")
   execute_process(COMMAND ${CMAKE_COMMAND} --install ${KAGI_BUILD_DIR} --prefix ${WORK_DIR}/prefix RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
