@@ -18,8 +18,8 @@
 //                   OpenSSL: EVP_PKEY_keygen
 // kagi draws its randomness from the OS (system_random), OpenSSL from its DRBG.
 #include <kagi/core/random.hpp>
-#include <kagi/pk/p256.hpp>
-#include <kagi/pk/x25519.hpp>
+#include <kagi/ec/p256.hpp>
+#include <kagi/ec/x25519.hpp>
 
 #include "bench_util.hpp"
 

@@ -5,7 +5,7 @@
 // (contexts made once, as a TLS stack keeps them). Counters: ops/s. The
 // blinding randomness comes from the OS (system_random), as OpenSSL's does
 // from its DRBG.
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <map>
 #include <memory>
 #include <string>

@@ -20,10 +20,10 @@
 #include "kagi/encoding/der.hpp"
 #include "kagi/encoding/pem.hpp"
 
-#include "kagi/pk/bigint.hpp"
-#include "kagi/pk/p256.hpp"
-#include "kagi/pk/rsa.hpp"
-#include "kagi/pk/x25519.hpp"
+#include "kagi/math/bigint.hpp"
+#include "kagi/ec/p256.hpp"
+#include "kagi/rsa/rsa.hpp"
+#include "kagi/ec/x25519.hpp"
 
 #include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"

@@ -4,7 +4,7 @@
 // edge cases, and known facts (Fermat's little theorem) as static_asserts.
 #include <doctest/doctest.h>
 
-#include <kagi/pk/bigint.hpp>
+#include <kagi/math/bigint.hpp>
 #include <vector>
 
 #include "support/kat.hpp"

@@ -7,7 +7,7 @@
 
 #include <array>
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/p256.hpp>
+#include <kagi/ec/p256.hpp>
 #include <string>
 #include <vector>
 

@@ -12,7 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <kagi/tls12/prf.hpp>
 #include <string>
 #include <vector>

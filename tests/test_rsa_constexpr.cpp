@@ -8,7 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <string_view>
 
 #include "support/kat.hpp"

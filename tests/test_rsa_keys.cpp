@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <string>
 #include <vector>
 

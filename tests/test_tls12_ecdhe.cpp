@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <kagi/tls12/ecdhe.hpp>
 #include <string>
 #include <vector>

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <kagi/pk/x25519.hpp>
+#include <kagi/ec/x25519.hpp>
 #include <string>
 #include <vector>
 

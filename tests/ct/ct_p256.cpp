@@ -1,7 +1,7 @@
 // P-256 with a secret private scalar: the validity check (only its verdict
 // is declassified), the fixed-base public key (masked table scans) and the
 // variable-base multiplication on a peer's point.
-#include <kagi/pk/p256.hpp>
+#include <kagi/ec/p256.hpp>
 
 #include "ct_harness.hpp"
 

@@ -4,7 +4,7 @@
 // and the blinding randomness marked secret, and encryption of a secret
 // pre-master secret. Under valgrind the bigint arithmetic takes its portable
 // path (valgrind's cpuid has no ADX).
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 
 #include "ct_harness.hpp"
 

@@ -1,7 +1,7 @@
 // X25519 with a secret private scalar: the fixed-base public key (masked
 // table scans) and the ladder on a random peer value and on a low-order one
 // (whose all-zero result is refused: only that verdict is declassified).
-#include <kagi/pk/x25519.hpp>
+#include <kagi/ec/x25519.hpp>
 
 #include "ct_harness.hpp"
 

@@ -5,7 +5,7 @@
 #include <openssl/bn.h>
 
 #include <cstdint>
-#include <kagi/pk/bigint.hpp>
+#include <kagi/math/bigint.hpp>
 #include <memory>
 #include <vector>
 

@@ -7,7 +7,7 @@
 
 #include <array>
 #include <kagi/hash/hmac_drbg.hpp>
-#include <kagi/pk/rsa.hpp>
+#include <kagi/rsa/rsa.hpp>
 #include <string>
 #include <vector>
 

@@ -8,10 +8,7 @@
 
 namespace kagi_test {
 
-inline const std::initializer_list<path> sha256_paths = {
-    portable_path,
-    {"sha-ni", kagi::detail::sha256_shani_needs, 0},
-};
+inline const std::vector<path> sha256_paths = paths_of(kagi::detail::sha256_table);
 
 // Runs body once on every SHA-256 path this machine has.
 template <class Body>

@@ -465,6 +465,6 @@ using aes256 = aes<256>;
 
 }  // namespace kagi
 
-#include "aes_x86.hpp"
+#include "x86/aes_ni.hpp"
 
 #endif  // KAGI_CIPHER_AES_HPP

@@ -786,6 +786,6 @@ using aes256_gcm = aes_gcm<256>;
 
 }  // namespace kagi
 
-#include "gcm_x86.hpp"
+#include "x86/gcm_x86.hpp"
 
 #endif  // KAGI_CIPHER_GCM_HPP

@@ -1,8 +1,9 @@
 // kagi/hash/sha256.hpp: SHA-256 (FIPS 180-4), streaming and one-shot.
 //
 // The portable compression function below is the specification, constexpr and
-// constant time. At run time update() hands whole blocks to the SHA-NI kernel
-// (sha256_x86.hpp) when the CPU has one.
+// constant time. At run time update() hands whole blocks to the kernel that
+// detail::sha256_table picks: SHA-NI (x86/sha256_shani.hpp) when the CPU has
+// it, else the portable code.
 #ifndef KAGI_HASH_SHA256_HPP
 #define KAGI_HASH_SHA256_HPP
 
@@ -15,6 +16,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "../core/dispatch.hpp"
 
 namespace kagi {
 
@@ -75,14 +77,33 @@ constexpr void sha256_compress_portable(std::uint32_t* h, const std::uint8_t* p,
   }
 }
 
+// Two independent single blocks (the PRF's and HMAC's two lanes).
+constexpr void sha256_compress2_portable(std::uint32_t* h1, const std::uint8_t* p1, std::uint32_t* h2,
+                                         const std::uint8_t* p2) noexcept {
+  sha256_compress_portable(h1, p1, 1);
+  sha256_compress_portable(h2, p2, 1);
+}
+
+}  // namespace detail
+}  // namespace kagi
+
+#include "x86/sha256_shani.hpp"
+
+namespace kagi {
+namespace detail {
+
+struct sha256_kernel {
+  void (*compress)(std::uint32_t* h, const std::uint8_t* p, std::size_t blocks) noexcept;
+  void (*compress2)(std::uint32_t* h1, const std::uint8_t* p1, std::uint32_t* h2, const std::uint8_t* p2) noexcept;
+};
+
+inline constexpr auto sha256_table = dispatch::make_table<sha256_kernel>("sha256", {
 #if KAGI_X86
-// Defined in sha256_x86.hpp (included at the end of this header).
-KAGI_TARGET("sha,sse4.1,ssse3") void sha256_compress_shani(std::uint32_t* h, const std::uint8_t* p,
-                                                            std::size_t blocks) noexcept;
-KAGI_TARGET("sha,sse4.1,ssse3") void sha256_compress2_shani(std::uint32_t* h1, const std::uint8_t* p1,
-                                                             std::uint32_t* h2, const std::uint8_t* p2) noexcept;
-inline constexpr std::uint32_t sha256_shani_needs = cpu::sha_ni | cpu::sse41 | cpu::ssse3;
+    {"sha-ni", sha256_shani_needs, "hash/x86/sha256_shani.hpp", {&sha256_compress_shani, &sha256_compress2_shani}},
 #endif
+    {"portable", 0, {}, {&sha256_compress_portable, &sha256_compress2_portable}},
+});
+static_assert(sha256_table.well_formed());
 
 }  // namespace detail
 
@@ -156,36 +177,22 @@ class sha256 {
       detail::sha256_compress_portable(h, blocks, count);
       return;
     }
-#if KAGI_X86
-    if (cpu::has(detail::sha256_shani_needs)) {
-      detail::sha256_compress_shani(h, blocks, count);
-      return;
-    }
-#endif
-    detail::sha256_compress_portable(h, blocks, count);
+    detail::sha256_table.kernel().compress(h, blocks, count);
   }
 
   // One block for each of two independent states (h1 != h2), interleaved on
   // SHA-NI so that each stream hides the other's latency.
   static constexpr void compress2(std::uint32_t* h1, const std::uint8_t* p1, std::uint32_t* h2,
                                   const std::uint8_t* p2) noexcept {
-#if KAGI_X86
-    if (!std::is_constant_evaluated() && cpu::has(detail::sha256_shani_needs)) {
-      detail::sha256_compress2_shani(h1, p1, h2, p2);
+    if (std::is_constant_evaluated()) {
+      detail::sha256_compress2_portable(h1, p1, h2, p2);
       return;
     }
-#endif
-    detail::sha256_compress_portable(h1, p1, 1);
-    detail::sha256_compress_portable(h2, p2, 1);
+    detail::sha256_table.kernel().compress2(h1, p1, h2, p2);
   }
 
   // The path compress() takes at run time now: "sha-ni" or "portable".
-  [[nodiscard]] static const char* implementation() noexcept {
-#if KAGI_X86
-    if (cpu::has(detail::sha256_shani_needs)) return "sha-ni";
-#endif
-    return "portable";
-  }
+  [[nodiscard]] static const char* implementation() noexcept { return detail::sha256_table.implementation(); }
 
  private:
   // The chaining value is as secret as the message (and, inside hmac, as the
@@ -205,7 +212,5 @@ class sha256 {
 };
 
 }  // namespace kagi
-
-#include "sha256_x86.hpp"
 
 #endif  // KAGI_HASH_SHA256_HPP

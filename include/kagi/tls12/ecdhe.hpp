@@ -28,8 +28,8 @@
 #include "../core/ct.hpp"
 #include "../core/random.hpp"
 #include "../core/result.hpp"
-#include "../pk/p256.hpp"
-#include "../pk/x25519.hpp"
+#include "../ec/p256.hpp"
+#include "../ec/x25519.hpp"
 #include "prf.hpp"
 
 namespace kagi::tls12 {

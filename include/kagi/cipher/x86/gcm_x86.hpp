@@ -1,4 +1,4 @@
-// kagi/cipher/gcm_x86.hpp: AES-GCM kernels for x86-64.
+// kagi/cipher/x86/gcm_x86.hpp: AES-GCM kernels for x86-64.
 //
 // All kernels share gcm.hpp's GHASH representation: a block is loaded and
 // byte-swapped, so a 128-bit register holds it as a big-endian integer, and
@@ -11,12 +11,12 @@
 // aesni-pclmul: one pass over the data, 8 blocks per iteration: the AES rounds
 // of counter blocks i..i+7 run interleaved with the GHASH of ciphertext blocks
 // i-8..i-1 against H'^8..H'^1, with one reduction per 8 blocks.
-#ifndef KAGI_CIPHER_GCM_X86_HPP
-#define KAGI_CIPHER_GCM_X86_HPP
+#ifndef KAGI_CIPHER_X86_GCM_X86_HPP
+#define KAGI_CIPHER_X86_GCM_X86_HPP
 
 #include <cstring>
 
-#include "gcm.hpp"
+#include "../gcm.hpp"
 
 #if KAGI_X86
 
@@ -1427,4 +1427,4 @@ KAGI_GCM_VAES256_TARGET inline void gcm_xor_vaes256(std::uint8_t* out, const std
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_CIPHER_GCM_X86_HPP
+#endif  // KAGI_CIPHER_X86_GCM_X86_HPP

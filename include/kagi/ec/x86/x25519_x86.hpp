@@ -1,4 +1,4 @@
-// kagi/pk/x25519_x86.hpp: GF(2^255 - 19) in radix 2^64 with MULX, ADCX and
+// kagi/ec/x86/x25519_x86.hpp: GF(2^255 - 19) in radix 2^64 with MULX, ADCX and
 // ADOX (BMI2 + ADX), for the X25519 ladder and fixed-base code of x25519.hpp.
 //
 // It also has the 4-way ladder on AVX-512 IFMA (see below).
@@ -11,10 +11,10 @@
 // attribute is needed, so the shared templates inline it, and it has no
 // branches or memory indexes at all. The dispatcher only picks it when the
 // CPU reports BMI2 and ADX.
-#ifndef KAGI_PK_X25519_X86_HPP
-#define KAGI_PK_X25519_X86_HPP
+#ifndef KAGI_EC_X86_X25519_X86_HPP
+#define KAGI_EC_X86_X25519_X86_HPP
 
-#include "x25519.hpp"
+#include "../x25519.hpp"
 
 #if KAGI_X86
 
@@ -579,4 +579,4 @@ inline void base_mul_adx(std::uint8_t* out, const std::uint8_t* k) noexcept { ba
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_PK_X25519_X86_HPP
+#endif  // KAGI_EC_X86_X25519_X86_HPP

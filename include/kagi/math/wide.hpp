@@ -1,4 +1,4 @@
-// kagi/pk/wide.hpp: 64x64 -> 128-bit products and carry chains for the
+// kagi/math/wide.hpp: 64x64 -> 128-bit products and carry chains for the
 // elliptic-curve fields (x25519.hpp, p256.hpp) and the big integers of RSA
 // (bigint.hpp).
 //
@@ -8,8 +8,8 @@
 // (wide_native or wide_portable) and picks the policy with
 // std::is_constant_evaluated(); single-limb helpers (mac, addc, subb) pick it
 // themselves. Everything is constant time: no branches, no tables.
-#ifndef KAGI_PK_WIDE_HPP
-#define KAGI_PK_WIDE_HPP
+#ifndef KAGI_MATH_WIDE_HPP
+#define KAGI_MATH_WIDE_HPP
 
 #include <cstdint>
 #include <type_traits>
@@ -107,4 +107,4 @@ using wide_native = wide_portable;
 
 }  // namespace kagi::detail::wide
 
-#endif  // KAGI_PK_WIDE_HPP
+#endif  // KAGI_MATH_WIDE_HPP

@@ -1,4 +1,4 @@
-// kagi/pk/x25519.hpp: X25519 Diffie-Hellman (RFC 7748).
+// kagi/ec/x25519.hpp: X25519 Diffie-Hellman (RFC 7748).
 //
 //   public_key(priv)          = X25519(priv, 9)
 //   shared_secret(priv, peer) = X25519(priv, peer), refused when all zero
@@ -26,8 +26,8 @@
 //
 // x25519_x86.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
 // for CPUs with BMI2 and ADX; the ladder and the fixed-base code are shared.
-#ifndef KAGI_PK_X25519_HPP
-#define KAGI_PK_X25519_HPP
+#ifndef KAGI_EC_X25519_HPP
+#define KAGI_EC_X25519_HPP
 
 #include <array>
 #include <cstddef>
@@ -39,7 +39,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
-#include "wide.hpp"
+#include "../math/wide.hpp"
 
 namespace kagi {
 
@@ -556,6 +556,6 @@ using public_key_type = std::array<std::uint8_t, 32>;
 
 }  // namespace kagi
 
-#include "x25519_x86.hpp"
+#include "x86/x25519_x86.hpp"
 
-#endif  // KAGI_PK_X25519_HPP
+#endif  // KAGI_EC_X25519_HPP

@@ -1,4 +1,4 @@
-// kagi/pk/p256_x86.hpp: the P-256 field with MULX, ADCX and ADOX (BMI2 +
+// kagi/ec/x86/p256_adx.hpp: the P-256 field with MULX, ADCX and ADOX (BMI2 +
 // ADX), for the point formulas and scalar multiplications of p256.hpp.
 //
 // Montgomery multiplication is one inline-assembly block: the 512-bit
@@ -10,10 +10,10 @@
 // indexes; only picked when the CPU has BMI2 and ADX. Inputs are read through
 // one pointer register each (with a "memory" clobber): the multiplication
 // needs 13 registers, and clang gives every memory operand its own.
-#ifndef KAGI_PK_P256_X86_HPP
-#define KAGI_PK_P256_X86_HPP
+#ifndef KAGI_EC_X86_P256_ADX_HPP
+#define KAGI_EC_X86_P256_ADX_HPP
 
-#include "p256.hpp"
+#include "../p256.hpp"
 
 #if KAGI_X86
 
@@ -314,4 +314,4 @@ inline void shared_x_adx(std::uint8_t* out, const fe& d, const affine& q) noexce
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_PK_P256_X86_HPP
+#endif  // KAGI_EC_X86_P256_ADX_HPP

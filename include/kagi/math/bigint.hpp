@@ -1,4 +1,4 @@
-// kagi/pk/bigint.hpp: fixed-width constant-time natural numbers and
+// kagi/math/bigint.hpp: fixed-width constant-time natural numbers and
 // Montgomery arithmetic, for RSA (up to 4096-bit moduli).
 //
 // Numbers are arrays of 64-bit limbs, least significant first, with a length
@@ -16,8 +16,8 @@
 //
 //   montgomery ctx = *montgomery::create(m, n);   // m odd, n limbs
 //   ctx.to_mont(a_m, a); ctx.pow(r_m, a_m, d, d_bits); ctx.from_mont(r, r_m);
-#ifndef KAGI_PK_BIGINT_HPP
-#define KAGI_PK_BIGINT_HPP
+#ifndef KAGI_MATH_BIGINT_HPP
+#define KAGI_MATH_BIGINT_HPP
 
 #include <array>
 #include <cstddef>
@@ -1019,6 +1019,6 @@ constexpr limb montgomery::binary_gcd(const limb* y, limb* inv, limb* g) const n
 
 }  // namespace kagi::bn
 
-#include "bigint_x86.hpp"
+#include "x86/bigint_x86.hpp"
 
-#endif  // KAGI_PK_BIGINT_HPP
+#endif  // KAGI_MATH_BIGINT_HPP

@@ -1,4 +1,4 @@
-// kagi/pk/p256.hpp: ECDH on NIST P-256 (SEC 1 v2 section 3.3.1; curve from
+// kagi/ec/p256.hpp: ECDH on NIST P-256 (SEC 1 v2 section 3.3.1; curve from
 // FIPS 186-5 / SP 800-186: y^2 = x^3 - 3x + b over GF(p), p = 2^256 - 2^224 +
 // 2^192 + 2^96 - 1, prime order n, cofactor 1).
 //
@@ -34,8 +34,8 @@
 // The peer's point is fully validated before use: 65 bytes, prefix 04, both
 // coordinates below p, on the curve (the point at infinity has no
 // uncompressed encoding). A private scalar of 0 or >= n is refused.
-#ifndef KAGI_PK_P256_HPP
-#define KAGI_PK_P256_HPP
+#ifndef KAGI_EC_P256_HPP
+#define KAGI_EC_P256_HPP
 
 #include <array>
 #include <cstddef>
@@ -50,7 +50,7 @@
 #include "../core/random.hpp"
 #include "../core/result.hpp"
 #include "../encoding/der.hpp"
-#include "wide.hpp"
+#include "../math/wide.hpp"
 
 namespace kagi {
 
@@ -795,6 +795,6 @@ inline constexpr std::array<std::uint8_t, 8> oid_secp256r1{0x2a, 0x86, 0x48, 0xc
 
 }  // namespace kagi
 
-#include "p256_x86.hpp"
+#include "x86/p256_adx.hpp"
 
-#endif  // KAGI_PK_P256_HPP
+#endif  // KAGI_EC_P256_HPP

@@ -1,4 +1,4 @@
-// kagi/hash/sha256_x86.hpp: SHA-256 compression with the SHA extensions (SHA-NI).
+// kagi/hash/x86/sha256_shani.hpp: SHA-256 compression with the SHA extensions (SHA-NI).
 //
 // sha256rnds2 does two rounds on the state held as (A,B,E,F) and (C,D,G,H);
 // sha256msg1/msg2 extend the message schedule four words at a time. Group g
@@ -8,18 +8,23 @@
 // Two kernels: one stream of consecutive blocks, and two independent single
 // blocks interleaved group by group (the TLS PRF computes two HMACs at once;
 // a round's latency is hidden behind the other stream's work).
-#ifndef KAGI_HASH_SHA256_X86_HPP
-#define KAGI_HASH_SHA256_X86_HPP
+//
+// Included by ../sha256.hpp after the portable code (the constants it uses) and
+// before the dispatch table that names these kernels; on its own it includes
+// the algorithm first.
+#include "../sha256.hpp"
+
+#ifndef KAGI_HASH_X86_SHA256_SHANI_HPP
+#define KAGI_HASH_X86_SHA256_SHANI_HPP
 
 #include <utility>
-
-#include "sha256.hpp"
 
 #if KAGI_X86
 
 namespace kagi::detail {
 
 #define KAGI_SHA256_TARGET KAGI_TARGET("sha,sse4.1,ssse3")
+inline constexpr std::uint32_t sha256_shani_needs = cpu::sha_ni | cpu::sse41 | cpu::ssse3;
 
 struct sha256_shani_lane {
   __m128i abef, cdgh;    // the state in sha256rnds2's layout
@@ -119,4 +124,4 @@ KAGI_SHA256_TARGET inline void sha256_compress2_shani(std::uint32_t* h1, const s
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_HASH_SHA256_X86_HPP
+#endif  // KAGI_HASH_X86_SHA256_SHANI_HPP

@@ -1,4 +1,4 @@
-// kagi/pk/rsa.hpp: RSA keys, RSAES-PKCS1-v1_5 (including the TLS 1.2
+// kagi/rsa/rsa.hpp: RSA keys, RSAES-PKCS1-v1_5 (including the TLS 1.2
 // pre-master secret decryption of RFC 5246 7.4.7.1), RSASSA-PKCS1-v1_5 and
 // RSASSA-PSS with SHA-256 (RFC 8017).
 //
@@ -19,8 +19,8 @@
 // the key, the ciphertext or the plaintext.
 //
 // Everything is constexpr (with kagi::hmac_drbg as the random source).
-#ifndef KAGI_PK_RSA_HPP
-#define KAGI_PK_RSA_HPP
+#ifndef KAGI_RSA_RSA_HPP
+#define KAGI_RSA_RSA_HPP
 
 #include <array>
 #include <cstddef>
@@ -38,7 +38,7 @@
 #include "../encoding/der.hpp"
 #include "../encoding/pem.hpp"
 #include "../hash/sha256.hpp"
-#include "bigint.hpp"
+#include "../math/bigint.hpp"
 
 namespace kagi {
 
@@ -1240,4 +1240,4 @@ class rsa_private_key {
 
 }  // namespace kagi
 
-#endif  // KAGI_PK_RSA_HPP
+#endif  // KAGI_RSA_RSA_HPP

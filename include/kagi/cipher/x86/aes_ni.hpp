@@ -1,13 +1,13 @@
-// kagi/cipher/aes_x86.hpp: AES with AES-NI (key expansion, ECB blocks).
+// kagi/cipher/x86/aes_ni.hpp: AES with AES-NI (key expansion, ECB blocks).
 //
 // Key expansion: SubWord(RotWord(w)) of a word is aesenclast of a block that
 // repeats the rotated word in all four columns (ShiftRows leaves such a block
 // unchanged), so each step is one pshufb and one aesenclast; the running XOR
 // of the previous round key's words is done with two byte shifts.
-#ifndef KAGI_CIPHER_AES_X86_HPP
-#define KAGI_CIPHER_AES_X86_HPP
+#ifndef KAGI_CIPHER_X86_AES_NI_HPP
+#define KAGI_CIPHER_X86_AES_NI_HPP
 
-#include "aes.hpp"
+#include "../aes.hpp"
 
 #if KAGI_X86
 
@@ -152,4 +152,4 @@ KAGI_AESNI_TARGET inline void aes_ecb_decrypt_aesni(const std::uint8_t* rk, cons
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_CIPHER_AES_X86_HPP
+#endif  // KAGI_CIPHER_X86_AES_NI_HPP

@@ -1,4 +1,4 @@
-// kagi/pk/bigint_x86.hpp: Montgomery multiplication and squaring with BMI2
+// kagi/math/x86/bigint_x86.hpp: Montgomery multiplication and squaring with BMI2
 // (mulx) and ADX (adcx/adox), for moduli of a multiple of 4 limbs.
 //
 // Operand scanning (CIOS): for each limb b[i], one pass adds a * b[i] to the
@@ -8,10 +8,10 @@
 // unrolled loop of 4 limbs whose bookkeeping (lea, jrcxz) leaves both flags
 // alone. Nothing depends on the values: the sequence of instructions and
 // addresses is fixed by n.
-#ifndef KAGI_PK_BIGINT_X86_HPP
-#define KAGI_PK_BIGINT_X86_HPP
+#ifndef KAGI_MATH_X86_BIGINT_X86_HPP
+#define KAGI_MATH_X86_BIGINT_X86_HPP
 
-#include "bigint.hpp"
+#include "../bigint.hpp"
 
 #if KAGI_X86
 
@@ -603,4 +603,4 @@ KAGI_IFMA_TARGET inline void pow2_ifma(limb* r1, const limb* b1, const limb* e1,
 
 #endif  // KAGI_X86
 
-#endif  // KAGI_PK_BIGINT_X86_HPP
+#endif  // KAGI_MATH_X86_BIGINT_X86_HPP
