@@ -162,8 +162,32 @@ TEST_CASE("result") {
   kagi::status f = kagi::errc::random_failure;
   CHECK_FALSE(f);
   CHECK(f.message() == "the operating system refused to supply random bytes");
-  for (int e = 0; e <= static_cast<int>(kagi::errc::authentication_failed); ++e)
-    CHECK(kagi::message(static_cast<kagi::errc>(e)) != "unknown error");
+}
+
+TEST_CASE("errc: every code is in a group, each group numbered without gaps, every code has a message") {
+  using kagi::errc;
+  using kagi::errc_group;
+  CHECK(kagi::group(errc::ok) == errc_group::none);
+  CHECK(kagi::group(errc::bad_length) == errc_group::general);
+  CHECK(kagi::group(errc::der_truncated) == errc_group::encoding);
+  CHECK(kagi::group(errc::authentication_failed) == errc_group::crypto);
+  CHECK(kagi::group(errc::rsa_bad_modulus) == errc_group::key);
+  CHECK(kagi::group(errc::bad_record_mac) == errc_group::tls);
+  std::size_t total = 0;
+  for (int g = 1; g <= static_cast<int>(errc_group::x509); ++g) {
+    CHECK(kagi::group_name(static_cast<errc_group>(g)) != "unknown");
+    // Codes of a group are g * 0x100 + 0, 1, 2, ...: a run of known messages,
+    // then nothing up to the next group.
+    int n = 0;
+    while (n < 0x100 && kagi::message(static_cast<errc>(g * 0x100 + n)) != "unknown error") {
+      CHECK(kagi::group(static_cast<errc>(g * 0x100 + n)) == static_cast<errc_group>(g));
+      ++n;
+    }
+    for (int m = n; m < 0x100; ++m) CHECK(kagi::message(static_cast<errc>(g * 0x100 + m)) == "unknown error");
+    total += static_cast<std::size_t>(n);
+  }
+  CHECK(total > 40);
+  CHECK(kagi::message(static_cast<errc>(0x700)) == "unknown error");
 }
 
 TEST_CASE("cpu features and the disable switch") {

@@ -27,16 +27,11 @@ namespace {
 namespace d = kagi::detail::p256;
 using F = d::field_mont;
 
-const std::initializer_list<kagi_test::path> p256_paths = {
-    kagi_test::portable_path,
-#if KAGI_X86
-    {"mulx-adx", d::p256_adx_needs, 0},
-#endif
-};
+const std::vector<kagi_test::path> p256_paths = kagi_test::paths_of(d::p256_table);
 
 template <class Body>
 void on_every_path(Body body) {
-  kagi_test::for_each_path(p256_paths, &kagi::p256::implementation, body);
+  kagi_test::for_each_path(d::p256_table, body);
 }
 
 // A Wycheproof private key (big-endian, possibly with a leading 00 or

@@ -3,6 +3,7 @@
 // against each other, OpenSSL both ways, and known answers as static_asserts.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <kagi/ec/x25519.hpp>
 #include <string>
@@ -23,17 +24,14 @@ namespace {
 
 namespace c = kagi::detail::c25519;
 
-const std::initializer_list<kagi_test::path> x25519_paths = {
-    kagi_test::portable_path,
-#if KAGI_X86
-    {"mulx-adx", c::x25519_adx_needs, kagi::cpu::avx512ifma},
-    {"avx512-ifma", c::x25519_ifma_needs, 0},
-#endif
-};
+// The ladder's table has every row of the fixed-base table's among its own
+// (mulx-adx, portable), so running the ladder's rows runs both tables' rows:
+// TEST_CASE "every fixed-base row is reached" checks that.
+const std::vector<kagi_test::path> x25519_paths = kagi_test::paths_of(c::x25519_ladder_table);
 
 template <class Body>
 void on_every_path(Body body) {
-  kagi_test::for_each_path(x25519_paths, &kagi::x25519::implementation, body);
+  kagi_test::for_each_path(c::x25519_ladder_table, body);
 }
 
 key to_key(const bytes& b) {
@@ -342,6 +340,15 @@ TEST_CASE("X25519 fixed-base public key equals the ladder on u = 9") {
       CHECK(kagi::x25519::public_key(priv) == ladder(priv, nine));
     }
   });
+}
+
+TEST_CASE("every fixed-base row is reached while running the ladder's rows") {
+  std::vector<std::string> seen;
+  on_every_path([&](const kagi_test::path&) { seen.emplace_back(kagi::x25519::public_key_implementation()); });
+  for (const auto& row : c::x25519_base_table.paths) {
+    if ((kagi::cpu::allowed() & row.needs) != row.needs) continue;
+    CHECK_MESSAGE(std::find(seen.begin(), seen.end(), row.name) != seen.end(), row.name);
+  }
 }
 
 TEST_CASE("X25519 paths agree on random inputs") {

@@ -47,6 +47,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "../core/dispatch.hpp"
 #include "../core/random.hpp"
 #include "../core/result.hpp"
 #include "../encoding/der.hpp"
@@ -660,12 +661,28 @@ constexpr void shared_x(std::uint8_t* out, const fe& d, const affine& q) noexcep
   secure_wipe_objects(p, r, x);  // d Q: its x-coordinate is the shared secret
 }
 
+}  // namespace detail::p256
+}  // namespace kagi
+
+#include "x86/p256_adx.hpp"
+
+namespace kagi {
+namespace detail::p256 {
+
+// The paths: the same formulas over the MULX/ADCX/ADOX field (same Montgomery
+// representation), or over the portable one.
+struct p256_kernel {
+  void (*public_key)(std::uint8_t* out, const fe& d) noexcept;
+  void (*shared_x)(std::uint8_t* out, const fe& d, const affine& q) noexcept;
+};
+
+inline constexpr auto p256_table = dispatch::make_table<p256_kernel>("p256", {
 #if KAGI_X86
-// p256_x86.hpp: the field with MULX/ADCX/ADOX (same Montgomery representation).
-inline constexpr std::uint32_t p256_adx_needs = cpu::bmi2 | cpu::adx;
-inline void public_key_adx(std::uint8_t* out, const fe& d) noexcept;
-inline void shared_x_adx(std::uint8_t* out, const fe& d, const affine& q) noexcept;
+    {"mulx-adx", p256_adx_needs, "ec/x86/p256_adx.hpp", {&public_key<field_mont_adx>, &shared_x<field_mont_adx>}},
 #endif
+    {"portable", 0, {}, {&public_key<field_mont>, &shared_x<field_mont>}},
+});
+static_assert(p256_table.well_formed());
 
 }  // namespace detail::p256
 
@@ -710,14 +727,7 @@ template <random_source R>
   if (std::is_constant_evaluated()) {
     detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
   } else {
-#if KAGI_X86
-    if (cpu::has(detail::p256::p256_adx_needs)) {
-      detail::p256::public_key_adx(out.data(), d);
-    } else
-#endif
-    {
-      detail::p256::public_key<detail::p256::field_mont>(out.data(), d);
-    }
+    detail::p256::p256_table.kernel().public_key(out.data(), d);
   }
   secure_wipe_objects(d);
   return ct::declassify(out);
@@ -737,14 +747,7 @@ template <random_source R>
   if (std::is_constant_evaluated()) {
     detail::p256::shared_x<F>(out.data(), d, *q);
   } else {
-#if KAGI_X86
-    if (cpu::has(detail::p256::p256_adx_needs)) {
-      detail::p256::shared_x_adx(out.data(), d, *q);
-    } else
-#endif
-    {
-      detail::p256::shared_x<F>(out.data(), d, *q);
-    }
+    detail::p256::p256_table.kernel().shared_x(out.data(), d, *q);
   }
   secure_wipe_objects(d);
   std::optional<std::array<std::uint8_t, 32>> secret(out);
@@ -784,17 +787,10 @@ inline constexpr std::array<std::uint8_t, 8> oid_secp256r1{0x2a, 0x86, 0x48, 0xc
 }
 
 // The path P-256 takes at run time now: "mulx-adx" or "portable".
-[[nodiscard]] inline const char* implementation() noexcept {
-#if KAGI_X86
-  if (cpu::has(detail::p256::p256_adx_needs)) return "mulx-adx";
-#endif
-  return "portable";
-}
+[[nodiscard]] inline const char* implementation() noexcept { return detail::p256::p256_table.implementation(); }
 
 }  // namespace p256
 
 }  // namespace kagi
-
-#include "x86/p256_adx.hpp"
 
 #endif  // KAGI_EC_P256_HPP

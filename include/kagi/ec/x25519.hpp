@@ -24,8 +24,9 @@
 // Only named objects are wiped, once per operation; register spills inside
 // the field operations are not reachable from here.
 //
-// x25519_x86.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
+// x86/x25519_adx.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
 // for CPUs with BMI2 and ADX; the ladder and the fixed-base code are shared.
+// x86/x25519_ifma.hpp runs the ladder four lanes wide on AVX-512 IFMA.
 #ifndef KAGI_EC_X25519_HPP
 #define KAGI_EC_X25519_HPP
 
@@ -39,6 +40,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "../core/dispatch.hpp"
 #include "../math/wide.hpp"
 
 namespace kagi {
@@ -458,17 +460,38 @@ void base_mul(std::uint8_t* out, const std::uint8_t* k) noexcept {
   secure_wipe_objects(h, s);
 }
 
+}  // namespace detail::c25519
+}  // namespace kagi
+
+#include "x86/x25519_adx.hpp"
+#include "x86/x25519_ifma.hpp"
+
+namespace kagi {
+namespace detail::c25519 {
+
+// Two tables: the ladder (variable base: the shared secret) and the
+// fixed-base multiplication (the public key) have different kernels.
+struct x25519_ladder_kernel {
+  void (*ladder)(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
+};
+struct x25519_base_kernel {
+  void (*base_mul)(std::uint8_t* out, const std::uint8_t* k) noexcept;
+};
+
+inline constexpr auto x25519_ladder_table = dispatch::make_table<x25519_ladder_kernel>("x25519 ladder", {
 #if KAGI_X86
-// x25519_x86.hpp: the field in radix 2^64 with MULX/ADCX/ADOX (ladder and
-// fixed base), and a 4-way ladder on AVX-512 IFMA (its inversion uses the
-// radix-2^64 field, hence BMI2 and ADX too).
-inline constexpr std::uint32_t x25519_adx_needs = cpu::bmi2 | cpu::adx;
-inline constexpr std::uint32_t x25519_ifma_needs = cpu::avx512f | cpu::avx512vl | cpu::avx512ifma | x25519_adx_needs;
-#define KAGI_X25519_IFMA_TARGET KAGI_TARGET("avx512f,avx512vl,avx512ifma")
-inline void ladder_adx(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
-inline void base_mul_adx(std::uint8_t* out, const std::uint8_t* k) noexcept;
-KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept;
+    {"avx512-ifma", x25519_ifma_needs, "ec/x86/x25519_ifma.hpp", {&ladder_ifma}},
+    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&ladder<field64_adx>}},
 #endif
+    {"portable", 0, {}, {&ladder<field51>}},
+});
+inline constexpr auto x25519_base_table = dispatch::make_table<x25519_base_kernel>("x25519 fixed base", {
+#if KAGI_X86
+    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&base_mul<field64_adx>}},
+#endif
+    {"portable", 0, {}, {&base_mul<field51>}},
+});
+static_assert(x25519_ladder_table.well_formed() && x25519_base_table.well_formed());
 
 // X25519(k, u) on the fastest path: writes the 32-byte result.
 constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>& scalar,
@@ -478,16 +501,7 @@ constexpr void scalarmult(std::uint8_t* out, const std::array<std::uint8_t, 32>&
   if (std::is_constant_evaluated()) {
     ladder<field51>(out, k.data(), u);
   } else {
-#if KAGI_X86
-    if (cpu::has(x25519_ifma_needs)) {
-      ladder_ifma(out, k.data(), u);
-    } else if (cpu::has(x25519_adx_needs)) {
-      ladder_adx(out, k.data(), u);
-    } else
-#endif
-    {
-      ladder<field51>(out, k.data(), u);
-    }
+    x25519_ladder_table.kernel().ladder(out, k.data(), u);
   }
   secure_wipe(k);
 }
@@ -511,14 +525,7 @@ using public_key_type = std::array<std::uint8_t, 32>;
   }
   std::array<std::uint8_t, 32> k = priv;
   detail::c25519::clamp(k.data());
-#if KAGI_X86
-  if (cpu::has(detail::c25519::x25519_adx_needs)) {
-    detail::c25519::base_mul_adx(out.data(), k.data());
-  } else
-#endif
-  {
-    detail::c25519::base_mul<detail::c25519::field51>(out.data(), k.data());
-  }
+  detail::c25519::x25519_base_table.kernel().base_mul(out.data(), k.data());
   secure_wipe(k);
   return ct::declassify(out);
 }
@@ -541,21 +548,19 @@ using public_key_type = std::array<std::uint8_t, 32>;
   return secret;
 }
 
-// The path X25519 takes at run time now: "avx512-ifma" (the shared-secret
-// ladder on AVX-512 IFMA, the public key on the radix-2^64 field), "mulx-adx"
-// or "portable".
+// The path shared_secret takes at run time now: "avx512-ifma" (a 4-way
+// ladder), "mulx-adx" or "portable".
 [[nodiscard]] inline const char* implementation() noexcept {
-#if KAGI_X86
-  if (cpu::has(detail::c25519::x25519_ifma_needs)) return "avx512-ifma";
-  if (cpu::has(detail::c25519::x25519_adx_needs)) return "mulx-adx";
-#endif
-  return "portable";
+  return detail::c25519::x25519_ladder_table.implementation();
+}
+// The path public_key takes at run time now (a fixed-base multiplication on
+// edwards25519): "mulx-adx" or "portable".
+[[nodiscard]] inline const char* public_key_implementation() noexcept {
+  return detail::c25519::x25519_base_table.implementation();
 }
 
 }  // namespace x25519
 
 }  // namespace kagi
-
-#include "x86/x25519_x86.hpp"
 
 #endif  // KAGI_EC_X25519_HPP

@@ -30,7 +30,7 @@
 #include "../core/result.hpp"
 #include "../ec/p256.hpp"
 #include "../ec/x25519.hpp"
-#include "prf.hpp"
+#include "codec.hpp"
 
 namespace kagi::tls12 {
 
@@ -87,37 +87,8 @@ struct ecdhe_private_key_probe;
   return {};
 }
 
-// A bounds-checked cursor over a message body.
-class body_reader {
- public:
-  constexpr explicit body_reader(bytes_view in) noexcept : in_(in) {}
-  [[nodiscard]] constexpr bool read_u8(std::uint8_t& v) noexcept {
-    if (in_.size() < 1) return false;
-    v = in_[0];
-    in_ = in_.subspan(1);
-    return true;
-  }
-  [[nodiscard]] constexpr bool read_u16(std::uint16_t& v) noexcept {
-    if (in_.size() < 2) return false;
-    v = load_be16(in_.data());
-    in_ = in_.subspan(2);
-    return true;
-  }
-  [[nodiscard]] constexpr bool read_bytes(std::size_t n, bytes_view& v) noexcept {
-    if (in_.size() < n) return false;
-    v = in_.first(n);
-    in_ = in_.subspan(n);
-    return true;
-  }
-  [[nodiscard]] constexpr std::size_t consumed(bytes_view whole) const noexcept { return whole.size() - in_.size(); }
-  [[nodiscard]] constexpr bool empty() const noexcept { return in_.empty(); }
-
- private:
-  bytes_view in_;
-};
-
 // Reads ServerECDHParams from the front of r.
-[[nodiscard]] constexpr status read_params(body_reader& r, server_ecdh_params& out) noexcept {
+[[nodiscard]] constexpr status read_params(reader& r, server_ecdh_params& out) noexcept {
   std::uint8_t curve_type = 0, len = 0;
   std::uint16_t group = 0;
   if (!r.read_u8(curve_type)) return errc::tls_truncated;
@@ -155,7 +126,7 @@ constexpr void copy_bytes(std::uint8_t* out, bytes_view in) noexcept {
 
 // Reads exactly one ServerECDHParams (errc::tls_trailing_data if more follows).
 [[nodiscard]] constexpr result<server_ecdh_params> decode_server_ecdh_params(bytes_view in) noexcept {
-  detail::body_reader r(in);
+  reader r(in);
   server_ecdh_params p;
   if (auto s = detail::read_params(r, p); !s) return s.error();
   if (!r.empty()) return errc::tls_trailing_data;
@@ -182,10 +153,10 @@ constexpr void copy_bytes(std::uint8_t* out, bytes_view in) noexcept {
 
 // Reads exactly one ECDHE ServerKeyExchange body.
 [[nodiscard]] constexpr result<server_key_exchange_ecdhe> decode_server_key_exchange_ecdhe(bytes_view body) noexcept {
-  detail::body_reader r(body);
+  reader r(body);
   server_key_exchange_ecdhe m;
   if (auto s = detail::read_params(r, m.params); !s) return s.error();
-  m.params_encoding = body.first(r.consumed(body));
+  m.params_encoding = body.first(body.size() - r.remaining());
   std::uint16_t sig_len = 0;
   if (!r.read_u16(m.signature_algorithm) || !r.read_u16(sig_len) || !r.read_bytes(sig_len, m.signature))
     return errc::tls_truncated;
@@ -225,7 +196,7 @@ constexpr void copy_bytes(std::uint8_t* out, bytes_view in) noexcept {
 // returns a view of the client's public key. An empty point (the implicit
 // form of fixed ECDH) is refused: ECDHE needs the key (RFC 8422 section 5.7).
 [[nodiscard]] constexpr result<bytes_view> decode_client_key_exchange_ecdhe(named_group group, bytes_view body) noexcept {
-  detail::body_reader r(body);
+  reader r(body);
   std::uint8_t len = 0;
   bytes_view key;
   if (!r.read_u8(len) || !r.read_bytes(len, key)) return errc::tls_truncated;

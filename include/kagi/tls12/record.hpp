@@ -26,20 +26,9 @@
 #include "../core/bytes.hpp"
 #include "../core/ct.hpp"
 #include "../core/result.hpp"
+#include "codec.hpp"
 
 namespace kagi::tls12 {
-
-enum class content_type : std::uint8_t {
-  change_cipher_spec = 20,
-  alert = 21,
-  handshake = 22,
-  application_data = 23,
-};
-
-inline constexpr std::uint16_t tls12_version = 0x0303;
-inline constexpr std::size_t record_header_size = 5;
-inline constexpr std::size_t max_plaintext_length = std::size_t{1} << 14;           // RFC 5246 6.2.1
-inline constexpr std::size_t max_ciphertext_length = (std::size_t{1} << 14) + 2048;  // RFC 5246 6.2.3
 
 // What open() found in a record.
 struct opened_record {

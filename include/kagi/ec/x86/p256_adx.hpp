@@ -10,10 +10,13 @@
 // indexes; only picked when the CPU has BMI2 and ADX. Inputs are read through
 // one pointer register each (with a "memory" clobber): the multiplication
 // needs 13 registers, and clang gives every memory operand its own.
+//
+// Included by ../p256.hpp after the portable code and before its dispatch
+// table; on its own it includes the algorithm first.
+#include "../p256.hpp"
+
 #ifndef KAGI_EC_X86_P256_ADX_HPP
 #define KAGI_EC_X86_P256_ADX_HPP
-
-#include "../p256.hpp"
 
 #if KAGI_X86
 
@@ -292,17 +295,14 @@ struct field_mont_adx {
   }
   [[nodiscard]] KAGI_P256_INLINE static fe neg(const fe& a) noexcept { return sub(zero(), a); }
 
-  // r = mask ? a : r (kept in general registers, see x25519_x86.hpp).
+  // r = mask ? a : r (kept in general registers, see x25519_adx.hpp).
   static void cmov(u64 mask, fe& r, const fe& a) noexcept {
     const u64 m = ct::value_barrier(mask);
     for (int i = 0; i < 4; ++i) r.v[i] ^= ct::value_barrier(m & (r.v[i] ^ a.v[i]));
   }
 };
 
-inline void public_key_adx(std::uint8_t* out, const fe& d) noexcept { public_key<field_mont_adx>(out, d); }
-inline void shared_x_adx(std::uint8_t* out, const fe& d, const affine& q) noexcept {
-  shared_x<field_mont_adx>(out, d, q);
-}
+inline constexpr std::uint32_t p256_adx_needs = cpu::bmi2 | cpu::adx;
 
 #undef KAGI_P256_MUL_512
 #undef KAGI_P256_SQR_512
