@@ -1,0 +1,57 @@
+# cmake -DINCLUDE_DIR=<repo>/include -P check_layers.cmake
+#
+# The layering rule of DESIGN.md: each folder of include/kagi is a layer and
+# includes only its own folder (and its x86/ kernels) or a folder of an earlier
+# tier:
+#   0 core   1 math hash cipher encoding   2 ec rsa   3 x509   4 tls12
+# Every `#include "..."` of every header is resolved and checked; the script
+# fails listing each include that breaks the rule (or points nowhere).
+set(tier_core 0)
+set(tier_math 1)
+set(tier_hash 1)
+set(tier_cipher 1)
+set(tier_encoding 1)
+set(tier_ec 2)
+set(tier_rsa 2)
+set(tier_x509 3)
+set(tier_tls12 4)
+
+file(GLOB_RECURSE headers RELATIVE ${INCLUDE_DIR}/kagi ${INCLUDE_DIR}/kagi/*.hpp)
+set(errors "")
+set(checked 0)
+foreach(header ${headers})
+  string(REGEX MATCH "^[^/]+" room "${header}")
+  if(room STREQUAL header)  # kagi/version.hpp and the like: no layer
+    continue()
+  endif()
+  if(NOT DEFINED tier_${room})
+    string(APPEND errors "  ${header}: folder '${room}' is not a layer of DESIGN.md\n")
+    continue()
+  endif()
+  get_filename_component(dir "${INCLUDE_DIR}/kagi/${header}" DIRECTORY)
+  file(STRINGS "${INCLUDE_DIR}/kagi/${header}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  foreach(line ${lines})
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" target "${line}")
+    get_filename_component(resolved "${dir}/${target}" ABSOLUTE)
+    math(EXPR checked "${checked} + 1")
+    if(NOT EXISTS "${resolved}")
+      string(APPEND errors "  ${header}: includes \"${target}\", which does not exist\n")
+      continue()
+    endif()
+    file(RELATIVE_PATH rel "${INCLUDE_DIR}/kagi" "${resolved}")
+    string(REGEX MATCH "^[^/]+" target_room "${rel}")
+    if(target_room STREQUAL room)
+      continue()
+    endif()
+    if(NOT DEFINED tier_${target_room})
+      string(APPEND errors "  ${header}: includes ${rel}, outside the layers\n")
+    elseif(NOT tier_${target_room} LESS tier_${room})
+      string(APPEND errors "  ${header} (${room}, tier ${tier_${room}}) includes ${rel} (${target_room}, tier ${tier_${target_room}})\n")
+    endif()
+  endforeach()
+endforeach()
+if(errors)
+  message(FATAL_ERROR "layering rule broken:\n${errors}")
+endif()
+list(LENGTH headers count)
+message(STATUS "layering: ${count} headers, ${checked} includes, all in order")
