@@ -6,6 +6,7 @@
 
 #include "kagi/core/bytes.hpp"
 #include "kagi/core/cpu.hpp"
+#include "kagi/core/dispatch.hpp"
 #include "kagi/core/ct.hpp"
 #include "kagi/core/random.hpp"
 #include "kagi/core/result.hpp"
@@ -28,5 +29,12 @@
 #include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
+#include "kagi/tls12/codec.hpp"
+#include "kagi/tls12/messages.hpp"
+#include "kagi/tls12/transcript.hpp"
+#include "kagi/tls12/keylog.hpp"
+#include "kagi/tls12/engine.hpp"
+#include "kagi/tls12/client.hpp"
+#include "kagi/tls12/server.hpp"
 
 #endif  // KAGI_HPP

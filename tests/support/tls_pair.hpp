@@ -1,0 +1,144 @@
+// A kagi TLS client and server connected in memory: buffers, credentials
+// (the capture's self-signed RSA-2048 certificate and key), and a pump that
+// moves bytes between them, optionally cut into small pieces.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <kagi/encoding/pem.hpp>
+#include <kagi/hash/hmac_drbg.hpp>
+#include <kagi/rsa/rsa.hpp>
+#include <kagi/tls12/client.hpp>
+#include <kagi/tls12/server.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vectors.hpp"
+
+namespace kagi_test {
+
+namespace tls12 = kagi::tls12;
+
+// Buffers for one engine.
+struct engine_buffers {
+  std::vector<std::uint8_t> in = std::vector<std::uint8_t>(tls12::min_in_buffer);
+  std::vector<std::uint8_t> out = std::vector<std::uint8_t>(tls12::min_out_buffer + 8192);
+  std::vector<std::uint8_t> hs = std::vector<std::uint8_t>(tls12::recommended_handshake_buffer);
+  tls12::buffers view() { return {in, out, hs}; }
+};
+
+// The server's certificate and key (tests/vectors/tls12_capture).
+struct credentials {
+  std::vector<std::uint8_t> cert_der;
+  kagi::rsa_private_key key;
+  static const credentials& capture() {
+    static const credentials c = [] {
+      credentials k;
+      const std::string pem = read_vector_file("tls12_capture/openssl_capture_cert.pem");
+      std::vector<std::uint8_t> der(4096);
+      const auto n = kagi::pem::decode(pem, "CERTIFICATE", der);
+      REQUIRE(n);
+      der.resize(*n);
+      k.cert_der = der;
+      auto key = kagi::rsa_private_key::from_pem(read_vector_file("tls12_capture/openssl_capture_key.pem"));
+      REQUIRE(key);
+      k.key = *key;
+      return k;
+    }();
+    return c;
+  }
+};
+
+// Collects what a key_logger sees.
+struct recording_log final : tls12::key_logger {
+  std::vector<std::string> lines;
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> secrets;
+  void log(std::string_view line) override { lines.emplace_back(line); }
+  void secret(std::string_view name, kagi::bytes_view v) override { secrets.emplace_back(name, std::vector(v.begin(), v.end())); }
+  std::vector<std::uint8_t> get(std::string_view name) const {
+    for (const auto& [n, v] : secrets)
+      if (n == name) return v;
+    return {};
+  }
+};
+
+// Moves up to `chunk` bytes at a time from one engine's send_buf to the
+// other's recv_buf until neither moves anything. Returns the bytes moved.
+template <class From, class To>
+std::size_t transfer(From& from, To& to, std::size_t chunk) {
+  std::size_t moved = 0;
+  for (;;) {
+    const auto out = from.send_buf();
+    auto in = to.recv_buf();
+    const std::size_t n = std::min({out.size(), in.size(), chunk});
+    if (n == 0) return moved;
+    std::copy_n(out.begin(), n, in.begin());
+    from.send_ack(n);
+    to.recv_ack(n);
+    moved += n;
+  }
+}
+
+// Reads everything the engine has received as application data.
+template <class E>
+std::size_t drain_app(E& e, std::vector<std::uint8_t>& got) {
+  std::size_t n = 0;
+  while (!e.app_data().empty()) {
+    const auto d = e.app_data();
+    got.insert(got.end(), d.begin(), d.end());
+    n += d.size();
+    e.app_ack(d.size());
+  }
+  return n;
+}
+
+// Moves bytes both ways (chunk at a time) and reads the application data
+// each side receives (into a_got, b_got) until nothing moves.
+template <class A, class B>
+void pump(A& a, B& b, std::vector<std::uint8_t>& a_got, std::vector<std::uint8_t>& b_got,
+          std::size_t chunk = SIZE_MAX) {
+  while (transfer(a, b, chunk) + transfer(b, a, chunk) + drain_app(a, a_got) + drain_app(b, b_got) != 0) {
+  }
+}
+template <class A, class B>
+void pump(A& a, B& b, std::size_t chunk = SIZE_MAX) {
+  std::vector<std::uint8_t> a_got, b_got;
+  pump(a, b, a_got, b_got, chunk);
+}
+
+// A client and a server with their buffers, randomness and logs.
+struct pair_setup {
+  std::array<std::uint8_t, 32> seed{};
+  kagi::hmac_drbg client_drbg, server_drbg;
+  tls12::random_from<kagi::hmac_drbg> client_rng{client_drbg}, server_rng{server_drbg};
+  engine_buffers cb, sb;
+  recording_log client_log, server_log;
+  tls12::pinned_certificate pin{credentials::capture().cert_der};
+  std::array<kagi::bytes_view, 1> chain{kagi::bytes_view(credentials::capture().cert_der)};
+  tls12::client_config ccfg;
+  tls12::server_config scfg;
+
+  explicit pair_setup(std::uint8_t seed_byte = 1)
+      : client_drbg(entropy(seed_byte, 'c'), {}, {}), server_drbg(entropy(seed_byte, 's'), {}, {}) {
+    ccfg.rng = &client_rng;
+    ccfg.verifier = &pin;
+    ccfg.keylog = &client_log;
+    scfg.rng = &server_rng;
+    scfg.certificate_chain = chain;
+    scfg.key = &credentials::capture().key;
+    scfg.keylog = &server_log;
+  }
+  static std::array<std::uint8_t, 32> entropy(std::uint8_t seed, char who) {
+    std::array<std::uint8_t, 32> e{};
+    e.fill(seed);
+    e[0] = static_cast<std::uint8_t>(who);
+    return e;
+  }
+};
+
+}  // namespace kagi_test
