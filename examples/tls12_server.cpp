@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tls12_server: cannot listen on 127.0.0.1:%s: %s\n", port.c_str(), std::strerror(errno));
     return 1;
   }
+  std::fprintf(stderr, "tls12_server: listening on 127.0.0.1:%s\n", port.c_str());
   std::vector<std::uint8_t> in(tls12::min_in_buffer), out(tls12::server::out_buffer_needed(cfg)),
       hs(tls12::recommended_handshake_buffer);
   for (;;) {
