@@ -1,8 +1,20 @@
-// SHA-256, HMAC-SHA-256 and the TLS 1.2 key schedule, each beside an OpenSSL
-// twin doing the same work (EVP objects made once, as a TLS stack keeps them).
+// SHA-256, HMAC-SHA-256 and the TLS 1.2 key schedule (AES-128-GCM keys over
+// SHA-256; AES-256-GCM keys over SHA-384 once hash/sha512.hpp exists), each
+// beside an OpenSSL twin doing the same work (EVP objects made once, as a TLS
+// stack keeps them).
 #include <kagi/hash/hmac.hpp>
 #include <kagi/hash/sha256.hpp>
 #include <kagi/tls12/prf.hpp>
+#if __has_include(<kagi/hash/sha512.hpp>)
+#include <kagi/hash/sha512.hpp>
+#define KAGI_BENCH_HAVE_SHA384 1
+#else
+#define KAGI_BENCH_HAVE_SHA384 0
+#endif
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "bench_util.hpp"
 
@@ -50,7 +62,9 @@ void hmac_keyed_kagi(benchmark::State& state) {
 }
 
 // What a TLS 1.2 handshake derives once the pre-master secret is known:
-// the master secret, then the AES_128_GCM key block cut into session keys.
+// the master secret, then the key block cut into session keys
+// (AES_128_GCM_SHA256: sha256 and 16-byte keys; AES_256_GCM_SHA384: sha384, 32).
+template <class Hash, std::size_t KeySize>
 void key_schedule_kagi(benchmark::State& state, std::uint32_t disable) {
   kagi_bench::forced_path path(disable);
   const auto pms = filled(48, 3);
@@ -58,8 +72,8 @@ void key_schedule_kagi(benchmark::State& state, std::uint32_t disable) {
   std::copy_n(filled(32, 5).begin(), 32, cr.begin());
   std::copy_n(filled(32, 9).begin(), 32, sr.begin());
   for (auto _ : state) {
-    const auto ms = kagi::tls12::compute_master_secret(pms, cr, sr);
-    const auto keys = kagi::tls12::derive_session_keys(ms, cr, sr);
+    const auto ms = kagi::tls12::compute_master_secret<Hash>(pms, cr, sr);
+    const auto keys = kagi::tls12::derive_session_keys<Hash, KeySize>(ms, cr, sr);
     benchmark::DoNotOptimize(keys.client_write_key.data());
     benchmark::ClobberMemory();
   }
@@ -136,12 +150,15 @@ void hmac_keyed_openssl(benchmark::State& state) {
   kagi_bench::set_bytes(state, msg.size());
 }
 
-void key_schedule_openssl(benchmark::State& state) {
+// digest: "SHA256" or "SHA384"; KeyBlock: 40 (AES-128-GCM) or 72 (AES-256-GCM).
+template <std::size_t KeyBlock>
+void key_schedule_openssl(benchmark::State& state, const char* digest_name) {
   const auto pms = filled(48, 3);
   const auto cr = filled(32, 5), sr = filled(32, 9);
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr);
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  char digest[] = "SHA256";
+  std::string digest_str(digest_name);
+  char* digest = digest_str.data();
   std::vector<std::uint8_t> ms_seed(13), kb_seed(13);
   std::copy_n("master secret", 13, ms_seed.begin());
   std::copy_n("key expansion", 13, kb_seed.begin());
@@ -149,7 +166,7 @@ void key_schedule_openssl(benchmark::State& state) {
   ms_seed.insert(ms_seed.end(), sr.begin(), sr.end());
   kb_seed.insert(kb_seed.end(), sr.begin(), sr.end());
   kb_seed.insert(kb_seed.end(), cr.begin(), cr.end());
-  unsigned char ms[48], kb[40];
+  unsigned char ms[48], kb[KeyBlock];
   // TLS1-PRF appends every seed it is given to the context's seed, so the
   // context is reset before each derivation (libssl makes a new one per PRF
   // call; a reset is the cheaper equivalent).
@@ -189,12 +206,21 @@ const int registered = [] {
   benchmark::RegisterBenchmark("hmac_sha256_oneshot/kagi", hmac_oneshot_kagi, 0u)->Arg(64);
   benchmark::RegisterBenchmark("hmac_sha256_oneshot/kagi-portable", hmac_oneshot_kagi, kagi::cpu::all)->Arg(64);
   benchmark::RegisterBenchmark("hmac_sha256_keyed/kagi", hmac_keyed_kagi)->Arg(64);
-  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/kagi", key_schedule_kagi, 0u);
-  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/kagi-portable", key_schedule_kagi, kagi::cpu::all);
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/kagi", key_schedule_kagi<kagi::sha256, 16>, 0u);
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/kagi-portable", key_schedule_kagi<kagi::sha256, 16>,
+                               kagi::cpu::all);
+#if KAGI_BENCH_HAVE_SHA384
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys_sha384/kagi", key_schedule_kagi<kagi::sha384, 32>, 0u);
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys_sha384/kagi-portable",
+                               key_schedule_kagi<kagi::sha384, 32>, kagi::cpu::all);
+#endif
 #if KAGI_HAVE_OPENSSL
   benchmark::RegisterBenchmark("hmac_sha256_oneshot/openssl", hmac_oneshot_openssl)->Arg(64);
   benchmark::RegisterBenchmark("hmac_sha256_keyed/openssl", hmac_keyed_openssl)->Arg(64);
-  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/openssl", key_schedule_openssl);
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys/openssl", key_schedule_openssl<40>, "SHA256");
+#if KAGI_BENCH_HAVE_SHA384
+  benchmark::RegisterBenchmark("tls12_master_secret_and_keys_sha384/openssl", key_schedule_openssl<72>, "SHA384");
+#endif
 #endif
   return 0;
 }();

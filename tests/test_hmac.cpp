@@ -1,11 +1,15 @@
 // hash/hmac.hpp with SHA-256 on every path: RFC 4231, NIST CAVP HMAC.rsp
-// [L=32] (truncated MACs), Wycheproof, streaming, key reuse, OpenSSL.
+// [L=32] (truncated MACs), Wycheproof, streaming, key reuse, OpenSSL; the
+// keyed states (hmac_pads) against single compressions; and hmac<H> over a
+// stand-in hash of SHA-384's shape against HMAC written from its streaming
+// interface.
 #include <doctest/doctest.h>
 
 #include <kagi/hash/hmac.hpp>
 #include <string>
 #include <vector>
 
+#include "support/block_hash_stand_in.hpp"
 #include "support/kat.hpp"
 #include "support/dudect.hpp"
 #include "support/openssl.hpp"
@@ -152,6 +156,70 @@ TEST_CASE("HMAC-SHA-256 streaming, key reuse, truncation limits") {
     const auto hk = kagi::sha256::hash(long_key);
     CHECK(mac(long_key, msg) == mac(hk, msg));
   });
+}
+
+TEST_CASE("HMAC keyed states: one compression of K0 ^ ipad and of K0 ^ opad; SHA-256 resumes from them") {
+  kagi_test::test_rng rng(12);
+  kagi_test::on_every_sha256_path([&](const kagi_test::path&) {
+    for (std::size_t key_len : {0u, 1u, 32u, 63u, 64u, 65u, 100u, 200u}) {
+      INFO("key " << key_len);
+      const bytes key = rng.bytes(key_len);
+      bytes k0(64, 0);
+      if (key.size() > 64) {
+        const auto d = kagi::sha256::hash(key);
+        std::copy(d.begin(), d.end(), k0.begin());
+      } else {
+        std::copy(key.begin(), key.end(), k0.begin());
+      }
+      bytes ipad = k0, opad = k0;
+      for (auto& b : ipad) b ^= 0x36;
+      for (auto& b : opad) b ^= 0x5c;
+      // hmac_pads makes both with compress2; here each is one compress call.
+      auto inner = kagi::sha256::initial_state, outer = kagi::sha256::initial_state;
+      kagi::sha256::compress(inner.data(), ipad.data(), 1);
+      kagi::sha256::compress(outer.data(), opad.data(), 1);
+      const kagi::hmac_pads<kagi::sha256> pads(key);
+      CHECK(pads.inner() == inner);
+      CHECK(pads.outer() == outer);
+      const hmac_sha256 h(key);
+      CHECK(h.pads().inner() == inner);
+      CHECK(h.pads().outer() == outer);
+      // The resumed hash: SHA-256(ipad || msg) from the inner state.
+      const bytes msg = rng.bytes(rng.uniform(0, 200));
+      bytes whole = ipad;
+      whole.insert(whole.end(), msg.begin(), msg.end());
+      kagi::sha256 resumed(inner, 64);
+      resumed.update(msg);
+      CHECK(resumed.finish() == kagi::sha256::hash(whole));
+    }
+  });
+}
+
+TEST_CASE("HMAC over a hash of SHA-384's shape equals HMAC written from its streaming interface") {
+  using wide_hmac = kagi::hmac<kagi_test::wide_test_hash>;
+  static_assert(wide_hmac::tag_size == 48 && wide_hmac::block_size == 128);
+  kagi_test::test_rng rng(13);
+  for (std::size_t key_len = 0; key_len <= 300; key_len += 13) {
+    const bytes key = rng.bytes(key_len);
+    const bytes msg = rng.bytes(rng.uniform(0, 400));
+    INFO("key " << key.size() << " msg " << msg.size());
+    const bytes expected = kagi_test::hmac_reference<kagi_test::wide_test_hash>(key, msg);
+    const auto t = wide_hmac::mac(key, msg);
+    CHECK(bytes(t.begin(), t.end()) == expected);
+    wide_hmac h(key);
+    const std::size_t cut = rng.uniform(0, msg.size());
+    h.update(std::span(msg).first(cut)).update(std::span(msg).subspan(cut));
+    CHECK(h.verify(expected));
+    h.update(msg);  // the key stays after verify
+    const auto again = h.finish();
+    CHECK(bytes(again.begin(), again.end()) == expected);
+  }
+  // And the oracle itself, over SHA-256, agrees with the tested HMAC-SHA-256.
+  for (int i = 0; i < 50; ++i) {
+    const bytes key = rng.bytes(rng.uniform(0, 150));
+    const bytes msg = rng.bytes(rng.uniform(0, 300));
+    CHECK(kagi_test::hmac_reference<kagi::sha256>(key, msg) == mac(key, msg));
+  }
 }
 
 #if KAGI_HAVE_OPENSSL

@@ -1,34 +1,77 @@
-// kagi/hash/hmac.hpp: HMAC (RFC 2104, FIPS 198-1) over any hash with
-// block_size, digest_size, update() and finish().
+// kagi/hash/hmac.hpp: HMAC (RFC 2104, FIPS 198-1) over any block_hash
+// (hash_traits.hpp): SHA-256 today, SHA-384/512 alike.
 //
-// An hmac object is keyed once: the constructor absorbs key^ipad and key^opad
-// into two saved hash states, and every message after that starts from a copy
-// of them (the TLS PRF makes many MACs with one key). finish() returns the tag
-// and leaves the object ready for the next message under the same key.
+//   HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m))
+//   K0 = K padded with zeros to block_size (H(K) first when K is longer),
+//   ipad = 0x36 repeated, opad = 0x5c repeated.
+//
+// hmac_pads<H> holds what the key determines: the chaining values after the
+// one block K0 ^ ipad and after K0 ^ opad (both made by one compress2 call).
+// Every message under the key continues from them: the inner hash from the
+// inner state, the outer hash from the outer state (H's resuming
+// constructor). The TLS PRF (tls12/prf.hpp) drives the same states itself,
+// block by block, to run two HMACs side by side.
+//
+// An hmac object is keyed once; finish() returns the tag and leaves the object
+// ready for the next message under the same key.
 #ifndef KAGI_HASH_HMAC_HPP
 #define KAGI_HASH_HMAC_HPP
 
 #include <array>
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "../core/bytes.hpp"
 #include "../core/ct.hpp"
+#include "hash_traits.hpp"
 #include "sha256.hpp"
 
 namespace kagi {
 
-template <class H>
-concept hash_function = requires(H h, bytes_view in) {
-  { H::digest_size } -> std::convertible_to<std::size_t>;
-  { H::block_size } -> std::convertible_to<std::size_t>;
-  h.update(in);
-  { h.finish() } -> std::same_as<std::array<std::uint8_t, H::digest_size>>;
+// HMAC's keyed states. Wiped when destroyed.
+template <block_hash Hash>
+class hmac_pads {
+ public:
+  using state_type = typename Hash::state_type;
+  static constexpr std::size_t block_size = Hash::block_size;
+  static constexpr std::size_t digest_size = Hash::digest_size;
+
+  // Keys of any length; keys longer than block_size are hashed first (RFC 2104).
+  constexpr explicit hmac_pads(bytes_view key) noexcept {
+    std::array<std::uint8_t, block_size> ipad{}, opad{};
+    if (key.size() > block_size) {
+      Hash kh;
+      kh.update(key);
+      kh.finish(std::span<std::uint8_t, digest_size>(ipad.data(), digest_size));
+    } else {
+      for (std::size_t i = 0; i < key.size(); ++i) ipad[i] = key[i];
+    }
+    for (std::size_t i = 0; i < block_size; ++i) {
+      opad[i] = static_cast<std::uint8_t>(ipad[i] ^ 0x5c);
+      ipad[i] = static_cast<std::uint8_t>(ipad[i] ^ 0x36);
+    }
+    Hash::compress2(inner_.data(), ipad.data(), outer_.data(), opad.data());
+    secure_wipe(ipad);
+    secure_wipe(opad);
+  }
+  constexpr hmac_pads(const hmac_pads&) noexcept = default;
+  constexpr hmac_pads& operator=(const hmac_pads&) noexcept = default;
+  constexpr ~hmac_pads() {
+    secure_wipe(inner_);
+    secure_wipe(outer_);
+  }
+
+  // H's chaining value after K0 ^ ipad (block_size bytes absorbed).
+  [[nodiscard]] constexpr const state_type& inner() const noexcept { return inner_; }
+  // H's chaining value after K0 ^ opad.
+  [[nodiscard]] constexpr const state_type& outer() const noexcept { return outer_; }
+
+ private:
+  state_type inner_ = Hash::initial_state, outer_ = Hash::initial_state;
 };
 
-template <hash_function Hash>
+template <block_hash Hash>
 class hmac {
  public:
   static constexpr std::size_t tag_size = Hash::digest_size;
@@ -38,28 +81,11 @@ class hmac {
   using tag = std::array<std::uint8_t, tag_size>;
 
   // Keys of any length; keys longer than block_size are hashed first (RFC 2104).
-  constexpr explicit hmac(bytes_view key) noexcept {
-    std::array<std::uint8_t, block_size> pad{};
-    if (key.size() > block_size) {
-      Hash kh;
-      kh.update(key);
-      auto d = kh.finish();
-      for (std::size_t i = 0; i < d.size(); ++i) pad[i] = d[i];
-      secure_wipe(d);
-    } else {
-      for (std::size_t i = 0; i < key.size(); ++i) pad[i] = key[i];
-    }
-    for (auto& b : pad) b ^= 0x36;
-    inner_.update(pad);
-    for (auto& b : pad) b ^= 0x36 ^ 0x5c;
-    outer_.update(pad);
-    secure_wipe(pad);
-    current_ = inner_;
-  }
+  constexpr explicit hmac(bytes_view key) noexcept : pads_(key), current_(pads_.inner(), block_size) {}
 
   constexpr hmac(const hmac&) noexcept = default;
   constexpr hmac& operator=(const hmac&) noexcept = default;
-  // The Hash members wipe themselves on destruction.
+  // The members wipe themselves on destruction.
   constexpr ~hmac() = default;
 
   constexpr hmac& update(bytes_view in) noexcept {
@@ -69,12 +95,13 @@ class hmac {
 
   // The tag of everything given to update() since the last finish/reset.
   constexpr void finish(std::span<std::uint8_t, tag_size> out) noexcept {
-    const auto inner_digest = current_.finish();
-    Hash outer = outer_;
-    outer.update(inner_digest);
-    const auto t = outer.finish();
-    for (std::size_t i = 0; i < tag_size; ++i) out[i] = t[i];
-    current_ = inner_;
+    std::array<std::uint8_t, tag_size> d{};
+    current_.finish(d);
+    Hash outer(pads_.outer(), block_size);
+    outer.update(d);
+    outer.finish(out);
+    secure_wipe(d);
+    reset();
   }
   [[nodiscard]] constexpr tag finish() noexcept {
     tag t{};
@@ -87,14 +114,14 @@ class hmac {
   // other length is refused (false).
   [[nodiscard]] constexpr bool verify(bytes_view expected) noexcept {
     auto t = finish();
-    if (expected.size() < min_truncated_size || expected.size() > tag_size) return false;
-    const bool ok = ct_equal(std::span<const std::uint8_t>(t).first(expected.size()), expected);
+    const bool ok = expected.size() >= min_truncated_size && expected.size() <= tag_size &&
+                    ct_equal(std::span<const std::uint8_t>(t).first(expected.size()), expected);
     secure_wipe(t);
     return ok;
   }
 
   // Drops any message absorbed so far; the key stays.
-  constexpr void reset() noexcept { current_ = inner_; }
+  constexpr void reset() noexcept { current_ = Hash(pads_.inner(), block_size); }
 
   [[nodiscard]] static constexpr tag mac(bytes_view key, bytes_view message) noexcept {
     hmac h(key);
@@ -102,12 +129,12 @@ class hmac {
     return h.finish();
   }
 
-  // The keyed inner and outer states (for code that drives the hash itself).
-  [[nodiscard]] constexpr const Hash& inner_state() const noexcept { return inner_; }
-  [[nodiscard]] constexpr const Hash& outer_state() const noexcept { return outer_; }
+  // The keyed states (for code that drives the hash itself).
+  [[nodiscard]] constexpr const hmac_pads<Hash>& pads() const noexcept { return pads_; }
 
  private:
-  Hash inner_{}, outer_{}, current_{};
+  hmac_pads<Hash> pads_;
+  Hash current_;  // the inner hash: K0 ^ ipad and the message so far
 };
 
 using hmac_sha256 = hmac<sha256>;

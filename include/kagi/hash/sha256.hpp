@@ -17,6 +17,7 @@
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
 #include "../core/dispatch.hpp"
+#include "hash_traits.hpp"
 
 namespace kagi {
 
@@ -111,9 +112,15 @@ class sha256 {
  public:
   static constexpr std::size_t digest_size = 32;
   static constexpr std::size_t block_size = 64;
+  static constexpr std::size_t length_size = 8;  // the padding's bit count: 64 bits
   using digest = std::array<std::uint8_t, digest_size>;
+  using state_type = std::array<std::uint32_t, 8>;  // the chaining value H0..H7
+  static constexpr state_type initial_state = detail::sha256_iv;
 
   constexpr sha256() noexcept = default;
+  // Continues a message whose first `absorbed` bytes, a whole number of
+  // blocks, left the chaining value h (HMAC starts from its keyed states so).
+  constexpr sha256(const state_type& h, std::uint64_t absorbed) noexcept : h_(h), total_(absorbed) {}
   constexpr sha256(const sha256&) noexcept = default;
   constexpr sha256& operator=(const sha256&) noexcept = default;
   constexpr ~sha256() { wipe(); }
@@ -155,7 +162,7 @@ class sha256 {
     while (buffered_ < block_size - 8) buf_[buffered_++] = 0;
     store_be64(buf_.data() + 56, bits);
     compress(h_.data(), buf_.data(), 1);
-    for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, h_[i]);
+    write_digest(h_, out);
     wipe();
   }
   [[nodiscard]] constexpr digest finish() noexcept {
@@ -191,6 +198,11 @@ class sha256 {
     detail::sha256_table.kernel().compress2(h1, p1, h2, p2);
   }
 
+  // The digest of a finished chaining value: H0..H7 big-endian.
+  static constexpr void write_digest(const state_type& h, std::span<std::uint8_t, digest_size> out) noexcept {
+    for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, h[i]);
+  }
+
   // The path compress() takes at run time now: "sha-ni" or "portable".
   [[nodiscard]] static const char* implementation() noexcept { return detail::sha256_table.implementation(); }
 
@@ -200,16 +212,18 @@ class sha256 {
   constexpr void wipe() noexcept {
     secure_wipe(buf_);
     secure_wipe(h_);
-    h_ = detail::sha256_iv;
+    h_ = initial_state;
     total_ = 0;
     buffered_ = 0;
   }
 
-  std::array<std::uint32_t, 8> h_ = detail::sha256_iv;
+  state_type h_ = initial_state;
   std::array<std::uint8_t, block_size> buf_{};
   std::uint64_t total_ = 0;
   std::size_t buffered_ = 0;
 };
+
+static_assert(block_hash<sha256>);
 
 }  // namespace kagi
 
