@@ -38,7 +38,9 @@
 #include "../encoding/der.hpp"
 #include "../encoding/pem.hpp"
 #include "../hash/sha256.hpp"
-#include "../math/bigint.hpp"
+#include "../math/limbs.hpp"
+#include "../math/montgomery.hpp"
+#include "../math/primes.hpp"
 
 namespace kagi {
 
@@ -368,143 +370,6 @@ class der_writer {
   std::size_t at_ = 0;
 };
 
-// ---- primes for key generation
-
-// Odd primes below 2000, grouped into products below 2^32 for trial division.
-struct prime_group {
-  std::uint32_t product = 1;
-  std::uint64_t product_mu = 0;  // floor((2^64 - 1) / product)
-  std::array<std::uint16_t, 9> primes{};
-  std::array<std::uint64_t, 9> mu{};  // floor((2^64 - 1) / prime)
-  std::size_t count = 0;
-};
-inline constexpr std::size_t small_prime_limit = 2000;
-
-consteval auto make_prime_groups() {
-  std::array<bool, small_prime_limit> composite{};
-  std::array<prime_group, 120> groups{};
-  std::size_t g = 0;
-  for (std::size_t i = 3; i < small_prime_limit; i += 2) {
-    if (composite[i]) continue;
-    for (std::size_t j = i * i; j < small_prime_limit; j += 2 * i) composite[j] = true;
-    if (std::uint64_t{groups[g].product} * i >= (std::uint64_t{1} << 32) || groups[g].count == 9) ++g;
-    auto& grp = groups[g];
-    grp.primes[grp.count] = static_cast<std::uint16_t>(i);
-    grp.mu[grp.count] = ~std::uint64_t{0} / i;
-    ++grp.count;
-    grp.product = static_cast<std::uint32_t>(grp.product * i);
-  }
-  for (auto& grp : groups)
-    if (grp.count != 0) grp.product_mu = ~std::uint64_t{0} / grp.product;
-  return groups;
-}
-inline constexpr auto prime_groups = make_prime_groups();
-
-// v mod d for d < 2^32 with mu = floor((2^64 - 1) / d), without division (Barrett).
-[[nodiscard]] constexpr std::uint64_t mod_barrett(std::uint64_t v, std::uint64_t d, std::uint64_t mu) noexcept {
-  const std::uint64_t q = bn::mul_wide(v, mu).hi;
-  std::uint64_t r = v - q * d;
-  r -= d & ct::ge(r, d);
-  r -= d & ct::ge(r, d);
-  return r;
-}
-// x mod d (x of n limbs) for a public d < 2^32, in constant time.
-[[nodiscard]] constexpr std::uint64_t mod_small(const limb* x, std::size_t n, std::uint64_t d, std::uint64_t mu) noexcept {
-  std::uint64_t r = 0;
-  for (std::size_t i = n; i-- > 0;) {
-    r = mod_barrett((r << 32) | (x[i] >> 32), d, mu);
-    r = mod_barrett((r << 32) | (x[i] & 0xffffffffu), d, mu);
-  }
-  return r;
-}
-
-// True when no odd prime below 2000 divides x (x > 2000). Only the verdict is revealed.
-[[nodiscard]] constexpr bool passes_trial_division(const limb* x, std::size_t n) noexcept {
-  std::uint64_t bad = 0;
-  for (const auto& grp : prime_groups) {
-    if (grp.count == 0) break;
-    const std::uint64_t r = mod_small(x, n, grp.product, grp.product_mu);
-    for (std::size_t i = 0; i < grp.count; ++i) bad |= ct::is_zero(mod_barrett(r, grp.primes[i], grp.mu[i]));
-  }
-  return !ct::declassify(bad != 0);
-}
-
-// Miller-Rabin rounds for a prime of `bits` bits: FIPS 186-5 table B.1
-// (2^-112 for 1024-bit primes, 2^-128 for 1536, 2^-144 for 2048); more
-// below 1024 bits (legacy and test keys).
-[[nodiscard]] constexpr int miller_rabin_rounds(std::size_t bits) noexcept {
-  return bits >= 1536 ? 4 : bits >= 1024 ? 5 : bits >= 512 ? 7 : 10;
-}
-
-// Random bits into x (n limbs), keeping `bits` bits.
-template <class R>
-constexpr void random_bits(limb* x, std::size_t bits, R& rng) noexcept {
-  const std::size_t n = bn::limbs_for_bits(bits);
-  std::array<std::uint8_t, 8 * (max_limbs + 2)> buf{};
-  rng.fill(std::span(buf).first(8 * n));
-  for (std::size_t i = 0; i < n; ++i) x[i] = load_le64(buf.data() + 8 * i);
-  if (bits % 64 != 0) x[n - 1] &= (limb{1} << (bits % 64)) - 1;
-  secure_wipe(buf);
-}
-
-// FIPS 186-5 B.3.1 (Miller-Rabin) on the odd w of `bits` bits (n limbs). The
-// number of trailing zeros of w - 1 is treated as public (it is about two bits
-// of information, the same choice BoringSSL makes); everything else about w
-// is handled in constant time and only the verdict is revealed.
-template <class R>
-[[nodiscard]] constexpr bool miller_rabin(const limb* w, std::size_t bits, int rounds, R& rng) noexcept {
-  const std::size_t n = bn::limbs_for_bits(bits);
-  auto ctx = bn::montgomery::create(w, n);
-  if (!ctx) return false;
-  std::array<limb, max_limbs> wm1{}, m{}, b{}, z{}, minus_one{}, zero{}, two{};
-  (void)bn::sub_limb(wm1.data(), w, 1, n);
-  const auto a = static_cast<std::size_t>(ct::declassify(bn::trailing_zeros(wm1.data(), n)));
-  // m = (w - 1) >> a (a public now)
-  std::array<limb, max_limbs + 1> t{};
-  bn::copy(t.data(), wm1.data(), n);
-  const std::size_t ls = a / bn::limb_bits;
-  for (std::size_t i = 0; i < n; ++i) t[i] = i + ls < n ? t[i + ls] : 0;
-  bn::shift_right(m.data(), t.data(), static_cast<unsigned>(a % bn::limb_bits), n);
-  ctx->mod_sub(minus_one.data(), zero.data(), ctx->one());
-  two[0] = 2;
-  for (int round = 0; round < rounds; ++round) {
-    // b uniform in [2, w - 2]: random bits(w)-bit numbers until one is in range.
-    for (;;) {
-      random_bits(b.data(), bits, rng);
-      const limb in_range = ~bn::less(b.data(), two.data(), n) & bn::less(b.data(), wm1.data(), n);
-      if (ct::declassify(in_range != 0)) break;
-    }
-    ctx->to_mont(z.data(), b.data());
-    ctx->pow(z.data(), z.data(), m.data(), bits);
-    limb pass = bn::equal(z.data(), ctx->one(), n) | bn::equal(z.data(), minus_one.data(), n);
-    for (std::size_t j = 1; j < a; ++j) {
-      ctx->sqr(z.data(), z.data());
-      pass |= bn::equal(z.data(), minus_one.data(), n);
-    }
-    if (!ct::declassify(pass != 0)) return false;
-  }
-  secure_wipe(z);
-  secure_wipe(b);
-  return true;
-}
-
-// A random probable prime p of exactly `bits` bits with the top two bits set
-// (so that p q has 2 bits bits) and gcd(p - 1, e) = 1 for the prime e = 65537.
-template <class R>
-constexpr void random_prime(limb* p, std::size_t bits, R& rng) noexcept {
-  const std::size_t n = bn::limbs_for_bits(bits);
-  constexpr std::uint64_t e = 65537, e_mu = ~std::uint64_t{0} / e;
-  for (;;) {
-    random_bits(p, bits, rng);
-    p[(bits - 1) / 64] |= limb{1} << ((bits - 1) % 64);
-    p[(bits - 2) / 64] |= limb{1} << ((bits - 2) % 64);
-    p[0] |= 1;
-    if (!passes_trial_division(p, n)) continue;
-    if (ct::declassify(mod_small(p, n, e, e_mu) == 1)) continue;
-    if (miller_rabin(p, bits, miller_rabin_rounds(bits), rng)) return;
-  }
-}
-
 }  // namespace detail::rsa
 
 class rsa_private_key;
@@ -699,20 +564,11 @@ class rsa_public_key {
   // The path the public operation takes for this key's modulus now.
   [[nodiscard]] const char* implementation() const noexcept { return n_.public_implementation(); }
 
-  // x^e mod n for x < n (limbs of the modulus size); out may alias x. With
-  // AVX-512 IFMA and a modulus of 1024, 1536, 2048, 3072 or 4096 bits: the
-  // radix-2^52 kernel (square and multiply). Otherwise: e is odd, so
-  // x^e = x^(e-1) x, and the Montgomery product of x^(e-1) R with the plain x
-  // is x^e itself: no conversion out of Montgomery form (for e = 65537: 18
-  // multiplications instead of 19).
+  // x^e mod n for x < n (limbs of the modulus size); out may alias x
+  // (montgomery::pow_public_plain: with AVX-512 IFMA and a modulus of 1024,
+  // 1536, 2048, 3072 or 4096 bits the radix-2^52 kernel).
   constexpr void public_op(const limb* x, limb* out) const noexcept {
-    if (!std::is_constant_evaluated() && n_.pow_public_ifma(out, x, e_.data(), e_limbs_)) return;
-    std::array<limb, detail::rsa::max_limbs> t{};
-    std::array<limb, detail::rsa::max_e_limbs> e_even = e_;
-    e_even[0] &= ~limb{1};
-    n_.to_mont(t.data(), x);
-    n_.pow_public(t.data(), t.data(), e_even.data(), e_limbs_);
-    n_.mul(out, t.data(), x);
+    n_.pow_public_plain(out, x, e_.data(), e_limbs_);
   }
   [[nodiscard]] constexpr const bn::montgomery& modulus_context() const noexcept { return n_; }
 
@@ -747,12 +603,7 @@ class rsa_private_key {
   constexpr rsa_private_key() noexcept = default;
   constexpr rsa_private_key(const rsa_private_key&) noexcept = default;
   constexpr rsa_private_key& operator=(const rsa_private_key&) noexcept = default;
-  constexpr ~rsa_private_key() {
-    secure_wipe(d_);
-    secure_wipe(dp_);
-    secure_wipe(dq_);
-    secure_wipe(qinv_);
-  }  // (the montgomery contexts of p and q wipe themselves)
+  constexpr ~rsa_private_key() { secure_wipe_objects(d_, dp_, dq_, qinv_); }  // (p_ and q_ wipe themselves)
 
   // From the eight big-endian components of a two-prime key. Every relation
   // is checked (p q = n, d e = 1 mod p-1 and q-1, dp e = 1 mod p-1,
@@ -874,10 +725,10 @@ class rsa_private_key {
     const scoped_wipe wipe(p, q, diff, pm1, qm1, o1, y, g, dp, dq, qinv, t, d, lam, phi, x);
     const limb e = 65537;
     for (;;) {
-      random_prime(p.data(), pb, rng);
+      bn::random_prime(p.data(), pb, e, rng);
       // q with |p - q| > 2^(pb - 100)
       for (;;) {
-        random_prime(q.data(), pb, rng);
+        bn::random_prime(q.data(), pb, e, rng);
         const limb borrow = bn::sub(diff.data(), p.data(), q.data(), pl);
         bn::cond_negate(ct::mask_from_bit(borrow), diff.data(), diff.data(), pl);
         if (ct::declassify(bn::bit_length(diff.data(), pl) > pb - 100)) break;
@@ -1177,7 +1028,7 @@ class rsa_private_key {
     std::array<limb, max_limbs + 2> raw{};
     one[0] = 1;
     ctx.reduce(cm.data(), c, nl);  // c R mod p
-    random_bits(raw.data(), 64 * (xl + 2), rng);
+    bn::random_bits(raw.data(), 64 * (xl + 2), rng);
     ctx.reduce(r.data(), raw.data(), xl + 2);
     const limb invertible = ctx.inverse(rinv, r.data());
     bn::select(invertible, r.data(), r.data(), one.data(), xl);
