@@ -18,6 +18,8 @@
 #include "kagi/cipher/gcm.hpp"
 
 #include "kagi/encoding/der.hpp"
+#include "kagi/encoding/der_writer.hpp"
+#include "kagi/encoding/keys.hpp"
 #include "kagi/encoding/pem.hpp"
 
 #include "kagi/math/limbs.hpp"
