@@ -19,9 +19,14 @@
 #include "kagi/cipher/gcm.hpp"
 
 #include "kagi/encoding/der.hpp"
+#include "kagi/encoding/der_writer.hpp"
+#include "kagi/encoding/keys.hpp"
 #include "kagi/encoding/pem.hpp"
 
-#include "kagi/math/bigint.hpp"
+#include "kagi/math/limbs.hpp"
+#include "kagi/math/modinv.hpp"
+#include "kagi/math/montgomery.hpp"
+#include "kagi/math/primes.hpp"
 #include "kagi/ec/p256.hpp"
 #include "kagi/rsa/rsa.hpp"
 #include "kagi/ec/x25519.hpp"

@@ -1,15 +1,20 @@
-// pk/bigint.hpp: limb arithmetic, Montgomery multiplication and squaring,
-// exponentiation, reduction and inversion against OpenSSL's BIGNUM on random
-// inputs, on every path (portable, mulx-adx), the paths against each other,
-// edge cases, and known facts (Fermat's little theorem) as static_asserts.
+// math/limbs.hpp, montgomery.hpp, modinv.hpp and primes.hpp: limb arithmetic,
+// Montgomery multiplication and squaring, exponentiation, reduction,
+// inversion and probable primes against OpenSSL's BIGNUM on random inputs, on
+// every path (portable, mulx-adx, avx512-ifma: the rows of the two dispatch
+// tables), the paths against each other, edge cases, and known facts
+// (Fermat's little theorem) as static_asserts.
 #include <doctest/doctest.h>
 
-#include <kagi/math/bigint.hpp>
+#include <kagi/math/limbs.hpp>
+#include <kagi/math/modinv.hpp>
+#include <kagi/math/montgomery.hpp>
+#include <kagi/math/primes.hpp>
 #include <vector>
 
+#include "support/bigint_paths.hpp"
 #include "support/kat.hpp"
 #include "support/openssl_bn.hpp"
-#include "support/paths.hpp"
 #include "support/random.hpp"
 
 using namespace kagi::bn;
@@ -18,28 +23,24 @@ using limbs = std::vector<limb>;
 
 namespace {
 
-// pow() on 16, 24 and 32 limbs takes the IFMA path when the CPU has it;
-// everything else (and mul, sqr) takes mulx-adx on multiples of 4 limbs.
-const std::initializer_list<kagi_test::path> bigint_paths = {
-    kagi_test::portable_path,
-#if KAGI_X86
-    {"mulx-adx", kagi::bn::detail::mont_adx_needs, kagi::cpu::avx512ifma},
-    {"avx512-ifma", kagi::bn::detail::ifma_needs, 0},
-#endif
-};
+using kagi_test::bigint_paths;
 
-// What implementation() (or, with ifma_takes = ifma_public_fits,
-// public_implementation()) says for n limbs on a path.
-std::string_view expected_path(std::size_t n, std::string_view path,
-                               bool (*ifma_takes)(std::size_t) = kagi::bn::detail::ifma_fits) {
-  if (path == "avx512-ifma" && ifma_takes(n)) return "avx512-ifma";
+// What implementation() (or, for a public exponent, public_implementation())
+// should say for n limbs on a path, from the sizes each kernel is written
+// for: the IFMA exponentiations take the CRT halves of 2048-, 3072- and
+// 4096-bit keys (16, 24, 32 limbs; public exponents also whole 3072- and
+// 4096-bit moduli, 48 and 64); the mulx-adx multiplication takes multiples of
+// 4 limbs, on its own path and under the IFMA one.
+std::string_view expected_path(std::size_t n, std::string_view path, bool public_exponent = false) {
+  const bool ifma_size = n == 16 || n == 24 || n == 32 || (public_exponent && (n == 48 || n == 64));
+  if (path == "avx512-ifma" && ifma_size) return "avx512-ifma";
   if (path != "portable" && n % 4 == 0) return "mulx-adx";
   return "portable";
 }
 
 template <class Body>
 void on_every_path(Body body) {
-  kagi_test::for_each_path(bigint_paths, [] { return montgomery::implementation(16); }, body);
+  kagi_test::on_every_bigint_path(body);
 }
 
 limbs random_limbs(test_rng& rng, std::size_t n) {
@@ -79,6 +80,8 @@ constexpr bool fermat_m127(limb a0) {
   ctx->to_mont(am, a);
   ctx->pow(r, am, e, 127);
   ctx->from_mont(r, r);
+  if (r[0] != 1 || r[1] != 0) return false;
+  ctx->pow_public_plain(r, a, e, 2);  // the same power, public exponent
   if (r[0] != 1 || r[1] != 0) return false;
   limb inv[2] = {};
   if (ctx->inverse(inv, a) == 0) return false;
@@ -277,6 +280,8 @@ TEST_CASE("Montgomery arithmetic against OpenSSL on every path") {
         auto ctx = montgomery::create(m.data(), n);
         REQUIRE(ctx);
         CHECK(std::string_view(ctx->implementation()) == expected_path(n, path.name));
+        CHECK(std::string_view(montgomery::mul_implementation(n)) ==
+              ((path.name != "portable" && n % 4 == 0) ? "mulx-adx" : "portable"));
         auto M = ossl::to_bn(m.data(), n), R = ossl::new_bn();
         const int iters = n > 32 ? 2 : 6;
         for (int it = 0; it < iters; ++it) {
@@ -438,42 +443,83 @@ TEST_CASE("pow2: two secret-exponent powers at once, against OpenSSL, on every p
   });
 }
 
-TEST_CASE("pow_public_ifma: public-exponent powers (RSA's public operation), against OpenSSL, on every path") {
+TEST_CASE("pow_public_plain: public-exponent powers (RSA's public operation), against OpenSSL, on every path") {
   ossl::bn_ctx_ptr bctx(BN_CTX_new());
   on_every_path([&](const kagi_test::path& path) {
     test_rng rng(9);
-    for (std::size_t n : {16u, 24u, 32u, 48u, 64u, 8u, 20u}) {
+    for (std::size_t n : {16u, 24u, 32u, 48u, 64u, 8u, 20u, 1u, 3u}) {
       for (int shape = 0; shape < 3; ++shape) {
         const limbs m = random_modulus(rng, n, shape);
         auto ctx = montgomery::create(m.data(), n);
         REQUIRE(ctx);
-        const std::string_view expected = expected_path(n, path.name, kagi::bn::detail::ifma_public_fits);
-        CHECK(std::string_view(ctx->public_implementation()) == expected);
-        const bool ifma = expected == "avx512-ifma";
-        for (int it = 0; it < 6; ++it) {
+        CHECK(std::string_view(ctx->public_implementation()) == expected_path(n, path.name, true));
+        for (int it = 0; it < 7; ++it) {
           INFO("n = " << n << ", modulus shape " << shape << ", iteration " << it);
           limbs a = random_below(rng, m);
           if (it == 0) a.assign(n, 0);
           if (it == 1) (void)sub_limb(a.data(), m.data(), 1, n);  // m - 1
-          // e = 65537, 3, 1, 0, and random exponents of up to 4 limbs
-          limbs e = it < 4 ? limbs{it == 0 ? limb{65537} : it == 1 ? limb{3} : it == 2 ? limb{1} : limb{0}}
-                           : random_limbs(rng, rng.uniform(1, 4));
+          // e = 65537, 3, 1, 0, 2 (even: out of Montgomery form the long way),
+          // and random exponents of up to 4 limbs
+          const limb small[] = {65537, 3, 1, 0, 2};
+          limbs e = it < 5 ? limbs{small[it]} : random_limbs(rng, rng.uniform(1, 4));
           limbs r(n, ~limb{0});
           auto R = ossl::new_bn();
           BN_mod_exp(R.get(), ossl::to_bn(a.data(), n).get(), ossl::to_bn(e.data(), e.size()).get(),
                      ossl::to_bn(m.data(), n).get(), bctx.get());
-          const bool took = ctx->pow_public_ifma(r.data(), a.data(), e.data(), e.size());
-          CHECK(took == ifma);
-          if (took) CHECK(r == ossl::from_bn(R.get(), n));
-          else CHECK(r == limbs(n, ~limb{0}));  // nothing written
-          // in place
-          if (took) {
-            limbs x = a;
-            CHECK(ctx->pow_public_ifma(x.data(), x.data(), e.data(), e.size()));
-            CHECK(x == r);
-          }
+          ctx->pow_public_plain(r.data(), a.data(), e.data(), e.size());
+          CHECK(r == ossl::from_bn(R.get(), n));
+          limbs x = a;  // in place
+          ctx->pow_public_plain(x.data(), x.data(), e.data(), e.size());
+          CHECK(x == r);
         }
       }
+    }
+  });
+}
+
+TEST_CASE("primes: trial division, Miller-Rabin and random primes against OpenSSL, on every path") {
+  ossl::bn_ctx_ptr bctx(BN_CTX_new());
+  on_every_path([&](const kagi_test::path&) {
+    test_rng rng(10);
+    for (std::size_t bits : {256u, 521u, 1024u}) {
+      INFO("bits = " << bits);
+      const std::size_t n = limbs_for_bits(bits);
+      // OpenSSL's primes are primes; their products with one another, and
+      // with a small prime, are not.
+      auto P = ossl::new_bn(), Q = ossl::new_bn(), C = ossl::new_bn();
+      REQUIRE(BN_generate_prime_ex(P.get(), static_cast<int>(bits), 0, nullptr, nullptr, nullptr) == 1);
+      const limbs p = ossl::from_bn(P.get(), n);
+      CHECK(passes_trial_division(p.data(), n));
+      CHECK(miller_rabin(p.data(), bits, miller_rabin_rounds(bits), rng));
+      REQUIRE(BN_generate_prime_ex(Q.get(), static_cast<int>(bits / 2), 0, nullptr, nullptr, nullptr) == 1);
+      REQUIRE(BN_generate_prime_ex(C.get(), static_cast<int>(bits - bits / 2), 0, nullptr, nullptr, nullptr) == 1);
+      REQUIRE(BN_mul(C.get(), C.get(), Q.get(), bctx.get()) == 1);
+      const limbs pq = ossl::from_bn(C.get(), n);
+      const std::size_t pq_bits = static_cast<std::size_t>(BN_num_bits(C.get()));
+      CHECK(passes_trial_division(pq.data(), n));  // no factor below 2000
+      CHECK_FALSE(miller_rabin(pq.data(), pq_bits, miller_rabin_rounds(pq_bits), rng));
+      REQUIRE(BN_mul_word(Q.get(), 1999) == 1);  // 1999 q: caught by trial division
+      const limbs q1999 = ossl::from_bn(Q.get(), n);
+      CHECK_FALSE(passes_trial_division(q1999.data(), n));
+      // Random odd numbers: the same verdict as OpenSSL's test.
+      for (int it = 0; it < 20; ++it) {
+        limbs w = random_limbs(rng, n);
+        if (bits % 64 != 0) w.back() &= (limb{1} << (bits % 64)) - 1;
+        w[(bits - 1) / 64] |= limb{1} << ((bits - 1) % 64);
+        w[0] |= 1;
+        const int expect = BN_check_prime(ossl::to_bn(w.data(), n).get(), bctx.get(), nullptr);
+        REQUIRE(expect >= 0);
+        CHECK(miller_rabin(w.data(), bits, miller_rabin_rounds(bits), rng) == (expect == 1));
+      }
+      // random_prime: bits bits, the top two set, prime, and 65537 not dividing p - 1.
+      limbs r(n);
+      random_prime(r.data(), bits, 65537, rng);
+      auto R = ossl::to_bn(r.data(), n);
+      CHECK(BN_num_bits(R.get()) == static_cast<int>(bits));
+      CHECK(BN_is_bit_set(R.get(), static_cast<int>(bits - 2)) == 1);
+      CHECK(BN_check_prime(R.get(), bctx.get(), nullptr) == 1);
+      REQUIRE(BN_sub_word(R.get(), 1) == 1);
+      CHECK(BN_mod_word(R.get(), 65537) != 0);
     }
   });
 }

@@ -1,10 +1,12 @@
 // encoding/der.hpp: the strict DER reader on hand-made encodings, a real
 // certificate (tls12_capture/openssl_capture_cert.pem), and on every
 // truncation and single-bit flip of it (errors, never a crash: the ASan job
-// runs this too).
+// runs this too). encoding/der_writer.hpp: what it writes, the reader reads
+// back, at every length-of-length boundary.
 #include <doctest/doctest.h>
 
 #include <kagi/encoding/der.hpp>
+#include <kagi/encoding/der_writer.hpp>
 #include <kagi/encoding/pem.hpp>
 #include <string>
 #include <vector>
@@ -230,6 +232,42 @@ TEST_CASE("DER BIT STRING, OCTET STRING, NULL, OID") {
   CHECK(oid("06022a86"_hex).error() == errc::der_bad_oid);      // ends inside a sub-identifier
   CHECK(oid("06032a8001"_hex).error() == errc::der_bad_oid);    // 0x80 leading byte
   CHECK(oid("0603800101"_hex).error() == errc::der_bad_oid);
+}
+
+TEST_CASE("DER writer: the reader reads back what it writes, and sizes are counted past the buffer") {
+  for (std::size_t len : {0u, 1u, 127u, 128u, 255u, 256u, 65535u, 65536u, 70000u}) {
+    INFO("contents of " << len << " bytes");
+    bytes contents(len);
+    for (std::size_t i = 0; i < len; ++i) contents[i] = static_cast<std::uint8_t>(i * 7 + 1);
+    bytes out(kagi::der::writer::element_size(len));
+    kagi::der::writer w(out);
+    w.element(kagi::der::tag_octet_string, contents);
+    CHECK(w.fits());
+    CHECK(w.size() == out.size());
+    CHECK(kagi::der::writer::header_size(len) == out.size() - len);
+    reader r(out);
+    auto c = r.read_octet_string();
+    REQUIRE_MESSAGE(c, c.message());
+    CHECK(bytes(c->begin(), c->end()) == contents);
+    CHECK(r.expect_end());
+    // One byte short: nothing past the end is written, the size is still counted.
+    bytes small(out.size() - 1, 0xaa);
+    kagi::der::writer ws(small);
+    ws.element(kagi::der::tag_octet_string, contents);
+    CHECK_FALSE(ws.fits());
+    CHECK(ws.size() == out.size());
+  }
+  // INTEGERs: a sign byte exactly when the top bit is set; zero is 02 01 00.
+  for (const bytes& mag : {bytes{}, bytes{0x01}, bytes{0x7f}, bytes{0x80}, bytes{0xff, 0x00}, bytes(300, 0xc3)}) {
+    bytes out(kagi::der::writer::integer_size(mag));
+    kagi::der::writer w(out);
+    w.integer(mag);
+    CHECK(w.size() == out.size());
+    reader r(out);
+    auto v = r.read_integer();
+    REQUIRE_MESSAGE(v, v.message());
+    CHECK(bytes(v->begin(), v->end()) == mag);
+  }
 }
 
 TEST_CASE("DER reads a real certificate's RSA key") {

@@ -122,6 +122,16 @@ TEST_CASE("PEM blocks in real files") {
   CHECK(c->label == "CERTIFICATE");
   CHECK(kagi::pem::find(both)->label == "PRIVATE KEY");
   CHECK(kagi::pem::find(c->rest).error() == errc::pem_no_block);
+  // find_any: the first block with one of the labels, in the text's order.
+  auto any = kagi::pem::find_any(both, {"CERTIFICATE", "PRIVATE KEY"});
+  REQUIRE(any);
+  CHECK(any->label == "PRIVATE KEY");
+  auto second = kagi::pem::find_any(any->rest, {"CERTIFICATE", "PRIVATE KEY"});
+  REQUIRE(second);
+  CHECK(second->body == c->body);
+  CHECK(kagi::pem::find_any(both, {"PUBLIC KEY", "RSA PUBLIC KEY"}).error() == errc::pem_wrong_label);
+  CHECK(kagi::pem::find_any("plain text", {"PUBLIC KEY"}).error() == errc::pem_no_block);
+  CHECK(kagi::pem::find_any(both, {}).error() == errc::pem_wrong_label);
   bytes small(16);
   CHECK(kagi::pem::decode(both, "CERTIFICATE", small).error() == errc::buffer_too_small);
 }

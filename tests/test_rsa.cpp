@@ -1,4 +1,4 @@
-// pk/rsa.hpp against published vectors and real traffic, on every bigint
+// rsa/ against published vectors and real traffic, on every big-integer
 // path: Wycheproof RSAES-PKCS1-v1_5 decryption (2048, 3072, 4096),
 // RSASSA-PKCS1-v1_5 (2048, 3072) and RSASSA-PSS (2048) verification; the RSA
 // session of a real OpenSSL TLS 1.2 capture end to end and the PSS signature

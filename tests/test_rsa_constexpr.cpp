@@ -1,4 +1,4 @@
-// pk/rsa.hpp in constant expressions: a 512-bit key (PKCS#8 PEM, generated
+// rsa/ in constant expressions: a 512-bit key (PKCS#8 PEM, generated
 // for this test with OpenSSL 3.0.19 `genpkey -algorithm RSA -pkeyopt
 // rsa_keygen_bits:512`; too small for anything but a test) is parsed, a TLS
 // pre-master secret is encrypted to it and decrypted, and a PKCS#1 v1.5

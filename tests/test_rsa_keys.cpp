@@ -1,10 +1,11 @@
-// pk/rsa.hpp keys and round trips, on every bigint path: encryption and
+// rsa/keys.hpp keys and round trips, on every big-integer path: encryption and
 // signatures with keys of several sizes (our own generator's and a loaded
 // one), argument errors, the size policy, tampered components, truncated,
 // over-long and bit-flipped encodings, negative moduli, keys too small for
 // PSS, key generation, faults injected into a loaded key (the self-check),
 // the blinding, and OpenSSL interoperability both ways (keys, encryption,
-// signatures).
+// signatures, also over SHA-384 and SHA-512: OpenSSL's hashes in kagi's
+// generic padding).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -372,7 +373,7 @@ bytes der_integer(bytes mag, bool negative = false) {
 
 TEST_CASE("RSA key loaders refuse a negative modulus (an INTEGER with its top bit set)") {
   std::vector<bytes> parts = wycheproof_2048_components();
-  const auto& oid_array = kagi::detail::rsa::oid_rsa_encryption;
+  const auto& oid_array = kagi::keys::oid_rsa_encryption;
   const bytes oid(oid_array.begin(), oid_array.end());
   const bytes alg = tlv(0x30, cat({tlv(0x06, oid), bytes{0x05, 0x00}}));
   const bytes version0 = {0x02, 0x01, 0x00};
@@ -598,8 +599,8 @@ static void interop_with_openssl_keys(std::initializer_list<unsigned> sizes) {
         for (bool pss : {false, true}) {
           bytes sig(key.size());
           REQUIRE(static_cast<bool>(pss ? key.sign_pss_sha256(msg, sig, drbg) : key.sign_pkcs1_sha256(msg, sig, drbg)));
-          CHECK(ossl::verify_sha256(okey.get(), msg, sig, pss));
-          const bytes osig = ossl::sign_sha256(okey.get(), msg, pss);
+          CHECK(ossl::verify(okey.get(), msg, sig, pss));
+          const bytes osig = ossl::sign(okey.get(), msg, pss);
           REQUIRE(osig.size() == key.size());
           CHECK(static_cast<bool>(pss ? key.public_key().verify_pss_sha256(msg, osig) : key.public_key().verify_pkcs1_sha256(msg, osig)));
           if (!pss) CHECK(osig == sig);  // PKCS#1 v1.5 signatures are deterministic
@@ -631,8 +632,100 @@ TEST_CASE("RSA interoperability with OpenSSL, both ways") {
     spki.resize(*m);
     CHECK(ossl::encode(okey.get(), EVP_PKEY_PUBLIC_KEY, "DER", "SubjectPublicKeyInfo") == spki);
     const bytes msg = {1, 2, 3};
-    const bytes osig = ossl::sign_sha256(okey.get(), msg, true);
+    const bytes osig = ossl::sign(okey.get(), msg, true);
     CHECK(k->public_key().verify_pss_sha256(msg, osig));
+  }
+}
+#endif
+
+#if KAGI_HAVE_OPENSSL
+namespace {
+// SHA-384 and SHA-512 from OpenSSL as hash_function types (run time only):
+// the signature encodings are written over any hash, and these check them
+// for the next hashes TLS 1.2 signs with, against OpenSSL's.
+template <int Bits>
+class ossl_sha {
+ public:
+  static constexpr std::size_t digest_size = Bits / 8;
+  static constexpr std::size_t block_size = 128;
+  ossl_sha() : ctx_(EVP_MD_CTX_new()) { REQUIRE(EVP_DigestInit_ex(ctx_, md(), nullptr) == 1); }
+  ~ossl_sha() { EVP_MD_CTX_free(ctx_); }
+  ossl_sha(const ossl_sha&) = delete;
+  ossl_sha& operator=(const ossl_sha&) = delete;
+  static const EVP_MD* md() { return Bits == 384 ? EVP_sha384() : EVP_sha512(); }
+  void update(kagi::bytes_view in) { REQUIRE(EVP_DigestUpdate(ctx_, in.data(), in.size()) == 1); }
+  std::array<std::uint8_t, digest_size> finish() {
+    std::array<std::uint8_t, digest_size> d{};
+    REQUIRE(EVP_DigestFinal_ex(ctx_, d.data(), nullptr) == 1);
+    return d;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+using ossl_sha384 = ossl_sha<384>;
+using ossl_sha512 = ossl_sha<512>;
+}  // namespace
+
+// 2.16.840.1.101.3.4.2.2 and .3
+template <>
+struct kagi::detail::rsa::hash_oid<ossl_sha384> {
+  static constexpr std::array<std::uint8_t, 9> value{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
+};
+template <>
+struct kagi::detail::rsa::hash_oid<ossl_sha512> {
+  static constexpr std::array<std::uint8_t, 9> value{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03};
+};
+
+namespace {
+template <class H>
+void interop_with_hash(const rsa_private_key& key, EVP_PKEY* okey, kagi::hmac_drbg& drbg) {
+  const bytes msg = {'s', 'i', 'g', 'n', 'e', 'd'};
+  for (bool pss : {false, true}) {
+    INFO((pss ? "PSS" : "PKCS#1 v1.5"));
+    bytes sig(key.size());
+    const auto padding = pss ? kagi::rsa_padding::pss : kagi::rsa_padding::pkcs1_v15;
+    REQUIRE(key.sign<H>(padding, msg, sig, drbg));
+    CHECK(ossl::verify(okey, msg, sig, pss, H::md()));
+    const bytes osig = ossl::sign(okey, msg, pss, H::md());
+    REQUIRE(osig.size() == key.size());
+    CHECK(key.public_key().verify<H>(padding, msg, osig));
+    if (!pss) CHECK(osig == sig);
+    // Not under SHA-256.
+    CHECK(key.public_key().verify(padding, msg, osig).error() == errc::rsa_bad_signature);
+  }
+}
+}  // namespace
+
+TEST_CASE("RSA signatures over any hash: SHA-384 and SHA-512 (OpenSSL's) against OpenSSL") {
+  auto drbg = test_drbg(23);
+  auto okey = ossl::rsa_generate(2048);
+  REQUIRE(okey);
+  auto key = rsa_private_key::from_pem(ossl::encode_pem(okey.get(), EVP_PKEY_KEYPAIR, "PrivateKeyInfo"));
+  REQUIRE_MESSAGE(key, key.message());
+  interop_with_hash<ossl_sha384>(*key, okey.get(), drbg);
+  interop_with_hash<ossl_sha512>(*key, okey.get(), drbg);
+  // Keys too short for an encoding: EMSA-PKCS1-v1_5 with SHA-512 needs 94
+  // bytes (a 512-bit key has 64), EMSA-PSS 130 (a 1024-bit key has 128).
+  constexpr auto pkcs1 = kagi::rsa_padding::pkcs1_v15, pss = kagi::rsa_padding::pss;
+  for (std::size_t bits : {512u, 1024u}) {
+    INFO("bits = " << bits);
+    auto small = rsa_private_key::generate(bits, drbg, 512);
+    REQUIRE(small);
+    const auto& pub = small->public_key();
+    bytes sig(small->size());
+    const bytes msg = {1};
+    if (bits == 512) {
+      CHECK(small->sign<ossl_sha512>(pkcs1, msg, sig, drbg).error() == errc::rsa_bad_key_size);
+      CHECK(pub.verify<ossl_sha512>(pkcs1, msg, sig).error() == errc::rsa_bad_signature);
+    } else {
+      CHECK(small->sign<ossl_sha512>(pkcs1, msg, sig, drbg));
+      CHECK(pub.verify<ossl_sha512>(pkcs1, msg, sig));
+      CHECK(small->sign<ossl_sha384>(pss, msg, sig, drbg));  // SHA-384 needs 98
+      CHECK(pub.verify<ossl_sha384>(pss, msg, sig));
+    }
+    CHECK(small->sign<ossl_sha512>(pss, msg, sig, drbg).error() == errc::rsa_bad_key_size);
+    CHECK(pub.verify<ossl_sha512>(pss, msg, sig).error() == errc::rsa_bad_signature);
   }
 }
 #endif

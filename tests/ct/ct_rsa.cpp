@@ -1,4 +1,4 @@
-// Secret-handling functions of pk/rsa.hpp (and the pk/bigint.hpp arithmetic
+// Secret-handling functions of rsa/ (and the math/ arithmetic
 // under them): the private operation (PKCS#1 v1.5 and PSS signatures, the
 // raw RSADP of decrypt_tls_premaster) with the private key, the ciphertext
 // and the blinding randomness marked secret, and encryption of a secret

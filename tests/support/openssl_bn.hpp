@@ -1,11 +1,11 @@
-// OpenSSL BIGNUM as an oracle for pk/bigint.hpp (only when CMake found OpenSSL).
+// OpenSSL BIGNUM as an oracle for math/limbs.hpp and math/montgomery.hpp (only when CMake found OpenSSL).
 #pragma once
 
 #if KAGI_HAVE_OPENSSL
 #include <openssl/bn.h>
 
 #include <cstdint>
-#include <kagi/math/bigint.hpp>
+#include <kagi/math/limbs.hpp>
 #include <memory>
 #include <vector>
 

@@ -1,6 +1,7 @@
 // OpenSSL as an RSA oracle for the tests (only when CMake found OpenSSL):
 // key generation and encoding, PKCS#1 v1.5 encryption and decryption,
-// PKCS#1 v1.5 and PSS (SHA-256, MGF1-SHA-256, 32-byte salt) signatures.
+// PKCS#1 v1.5 and PSS (MGF1 over the same hash, a salt of its length)
+// signatures with SHA-256 or any hash OpenSSL has.
 #pragma once
 
 #if KAGI_HAVE_OPENSSL
@@ -97,35 +98,37 @@ inline bytes decrypt_pkcs1(EVP_PKEY* key, std::span<const std::uint8_t> ct, bool
   return out;
 }
 
-// SHA-256 signatures; pss: RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt.
-inline bool setup_padding(EVP_PKEY_CTX* pctx, bool pss) {
+// Signatures with the hash md (SHA-256 unless given); pss: RSASSA-PSS with
+// MGF1 over the same hash and a salt of its length.
+inline bool setup_padding(EVP_PKEY_CTX* pctx, bool pss, const EVP_MD* md) {
   if (!pss) return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, EVP_MD_get_size(md)) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
 }
 
-inline bytes sign_sha256(EVP_PKEY* key, std::span<const std::uint8_t> msg, bool pss) {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
+inline bytes sign(EVP_PKEY* key, std::span<const std::uint8_t> msg, bool pss, const EVP_MD* md = EVP_sha256()) {
+  EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
   bytes sig;
   size_t len = 0;
-  if (EVP_DigestSignInit(md, &pctx, EVP_sha256(), nullptr, key) == 1 && setup_padding(pctx, pss) &&
-      EVP_DigestSign(md, nullptr, &len, msg.data(), msg.size()) == 1) {
+  if (EVP_DigestSignInit(mctx, &pctx, md, nullptr, key) == 1 && setup_padding(pctx, pss, md) &&
+      EVP_DigestSign(mctx, nullptr, &len, msg.data(), msg.size()) == 1) {
     sig.resize(len);
-    if (EVP_DigestSign(md, sig.data(), &len, msg.data(), msg.size()) != 1) sig.clear();
+    if (EVP_DigestSign(mctx, sig.data(), &len, msg.data(), msg.size()) != 1) sig.clear();
     else sig.resize(len);
   }
-  EVP_MD_CTX_free(md);
+  EVP_MD_CTX_free(mctx);
   return sig;
 }
 
-inline bool verify_sha256(EVP_PKEY* key, std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig,
-                          bool pss) {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
+inline bool verify(EVP_PKEY* key, std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig, bool pss,
+                   const EVP_MD* md = EVP_sha256()) {
+  EVP_MD_CTX* mctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
-  const bool ok = EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), nullptr, key) == 1 && setup_padding(pctx, pss) &&
-                  EVP_DigestVerify(md, sig.data(), sig.size(), msg.data(), msg.size()) == 1;
-  EVP_MD_CTX_free(md);
+  const bool ok = EVP_DigestVerifyInit(mctx, &pctx, md, nullptr, key) == 1 && setup_padding(pctx, pss, md) &&
+                  EVP_DigestVerify(mctx, sig.data(), sig.size(), msg.data(), msg.size()) == 1;
+  EVP_MD_CTX_free(mctx);
   return ok;
 }
 

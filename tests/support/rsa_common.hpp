@@ -1,5 +1,5 @@
-// Shared by the RSA suites (test_rsa, test_rsa_keys): the bigint paths an
-// RSA-2048 private operation takes, a deterministic random source, the
+// Shared by the RSA suites (test_rsa, test_rsa_keys): the big-integer paths
+// an RSA-2048 private operation takes, a deterministic random source, the
 // capture key, and helpers that build chosen ciphertexts.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "paths.hpp"
+#include "bigint_paths.hpp"
 #include "random.hpp"
 #include "vectors.hpp"
 
@@ -22,19 +22,11 @@ using kagi::rsa_public_key;
 using json = nlohmann::json;
 
 
-// The bigint paths the private operation of a 2048-bit key takes (its CRT
-// halves have 16 limbs).
-inline const std::initializer_list<kagi_test::path> rsa_paths = {
-    kagi_test::portable_path,
-#if KAGI_X86
-    {"mulx-adx", kagi::bn::detail::mont_adx_needs, kagi::cpu::avx512ifma},
-    {"avx512-ifma", kagi::bn::detail::ifma_needs, 0},
-#endif
-};
-
+// Runs body on every big-integer path (support/bigint_paths.hpp), checking
+// that the private operation of a 2048-bit key (CRT halves of 16 limbs) takes it.
 template <class Body>
 void on_every_path(Body body) {
-  kagi_test::for_each_path(rsa_paths, [] { return kagi::bn::montgomery::implementation(16); }, body);
+  kagi_test::on_every_bigint_path(body, 16);
 }
 
 // A deterministic random source for the tests (seeded from KAGI_TEST_SEED).

@@ -245,4 +245,16 @@ using status = result<void>;
 
 }  // namespace kagi
 
+// KAGI_TRY(r): when r (a kagi::result or status, evaluated once) holds an
+// error, returns that error from the enclosing function, which returns a
+// result or status too:
+//   auto seq = reader.read_sequence();
+//   KAGI_TRY(seq);
+//   KAGI_TRY(seq->expect_end());
+#define KAGI_TRY(...)                                                             \
+  do {                                                                            \
+    if (auto&& kagi_try_result_ = (__VA_ARGS__); !kagi_try_result_)               \
+      return kagi_try_result_.error();                                            \
+  } while (false)
+
 #endif  // KAGI_CORE_RESULT_HPP

@@ -50,7 +50,7 @@
 #include "../core/dispatch.hpp"
 #include "../core/random.hpp"
 #include "../core/result.hpp"
-#include "../encoding/der.hpp"
+#include "../encoding/keys.hpp"
 #include "../math/wide.hpp"
 
 namespace kagi {
@@ -755,35 +755,15 @@ template <random_source R>
   return secret;
 }
 
-// id-ecPublicKey (1.2.840.10045.2.1) and secp256r1 / prime256v1 (1.2.840.10045.3.1.7), OID contents.
-inline constexpr std::array<std::uint8_t, 7> oid_ec_public_key{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-inline constexpr std::array<std::uint8_t, 8> oid_secp256r1{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-
 // The public point inside a DER SubjectPublicKeyInfo (RFC 5480 section 2):
 //   SEQUENCE { SEQUENCE { id-ecPublicKey, namedCurve secp256r1 }, BIT STRING point }
 // Returns a view of the point octets (validate them with shared_secret).
 // Errors: the DER reader's errc::der_* for malformed DER, and
 // errc::ec_unsupported_key for another algorithm or curve, or explicit curve
-// parameters (RFC 5480 2.1.1 allows only the named curve).
+// parameters (RFC 5480 2.1.1 allows only the named curve). The format is
+// read by encoding/keys.hpp.
 [[nodiscard]] constexpr result<bytes_view> point_from_spki(bytes_view spki) noexcept {
-  der::reader top(spki);
-  auto seq = top.read_sequence();
-  if (!seq) return seq.error();
-  auto alg = seq->read_sequence();
-  if (!alg) return alg.error();
-  auto oid = alg->read_oid();
-  if (!oid) return oid.error();
-  if (!der::oid_equal(*oid, oid_ec_public_key)) return errc::ec_unsupported_key;
-  if (!alg->peek(der::tag_oid)) return errc::ec_unsupported_key;  // explicit parameters (or none)
-  auto curve = alg->read_oid();
-  if (!curve) return curve.error();
-  if (!der::oid_equal(*curve, oid_secp256r1)) return errc::ec_unsupported_key;
-  if (auto s = alg->expect_end(); !s) return s.error();
-  auto point = seq->read_bit_string();
-  if (!point) return point.error();
-  if (auto s = seq->expect_end(); !s) return s.error();
-  if (auto s = top.expect_end(); !s) return s.error();
-  return *point;
+  return keys::read_p256_spki(spki);
 }
 
 // The path P-256 takes at run time now: "mulx-adx" or "portable".

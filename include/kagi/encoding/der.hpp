@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "../core/bytes.hpp"
 #include "../core/result.hpp"
@@ -115,7 +116,7 @@ class reader {
   [[nodiscard]] constexpr result<bytes_view> read(std::uint8_t tag) noexcept {
     reader copy = *this;
     auto e = copy.read_element();
-    if (!e) return e.error();
+    KAGI_TRY(e);
     if (e->tag != tag) return errc::der_unexpected_tag;
     *this = copy;
     return e->contents;
@@ -124,7 +125,7 @@ class reader {
   // A constructed element's contents as a reader: SEQUENCE, SET, [n] EXPLICIT.
   [[nodiscard]] constexpr result<reader> read_constructed(std::uint8_t tag) noexcept {
     auto c = read(tag);
-    if (!c) return c.error();
+    KAGI_TRY(c);
     return reader(*c);
   }
   [[nodiscard]] constexpr result<reader> read_sequence() noexcept { return read_constructed(tag_sequence); }
@@ -135,7 +136,7 @@ class reader {
   [[nodiscard]] constexpr result<bytes_view> read_integer_raw() noexcept {
     reader copy = *this;
     auto c = copy.read(tag_integer);
-    if (!c) return c.error();
+    KAGI_TRY(c);
     const bytes_view v = *c;
     if (v.empty()) return errc::der_bad_integer;
     if (v.size() > 1 && ((v[0] == 0x00 && v[1] < 0x80) || (v[0] == 0xff && v[1] >= 0x80))) return errc::der_bad_integer;
@@ -148,7 +149,7 @@ class reader {
   [[nodiscard]] constexpr result<bytes_view> read_integer() noexcept {
     reader copy = *this;
     auto v = copy.read_integer_raw();
-    if (!v) return v.error();
+    KAGI_TRY(v);
     if ((*v)[0] & 0x80u) return errc::der_negative_integer;
     *this = copy;
     return (*v)[0] == 0 ? v->subspan(1) : *v;
@@ -158,7 +159,7 @@ class reader {
   [[nodiscard]] constexpr result<std::uint64_t> read_small_integer() noexcept {
     reader copy = *this;
     auto v = copy.read_integer();
-    if (!v) return v.error();
+    KAGI_TRY(v);
     if (v->size() > 8) return errc::der_integer_too_large;
     std::uint64_t x = 0;
     for (std::uint8_t b : *v) x = (x << 8) | b;
@@ -171,7 +172,7 @@ class reader {
   [[nodiscard]] constexpr result<bit_string> read_bit_string_bits() noexcept {
     reader copy = *this;
     auto c = copy.read(tag_bit_string);
-    if (!c) return c.error();
+    KAGI_TRY(c);
     const bytes_view v = *c;
     if (v.empty()) return errc::der_bad_bit_string;
     const unsigned unused = v[0];
@@ -185,7 +186,7 @@ class reader {
   [[nodiscard]] constexpr result<bytes_view> read_bit_string() noexcept {
     reader copy = *this;
     auto b = copy.read_bit_string_bits();
-    if (!b) return b.error();
+    KAGI_TRY(b);
     if (b->unused_bits != 0) return errc::der_bad_bit_string;
     *this = copy;
     return b->bytes;
@@ -199,7 +200,7 @@ class reader {
   [[nodiscard]] constexpr result<bytes_view> read_oid() noexcept {
     reader copy = *this;
     auto c = copy.read(tag_oid);
-    if (!c) return c.error();
+    KAGI_TRY(c);
     const bytes_view v = *c;
     if (v.empty() || (v[v.size() - 1] & 0x80u) != 0) return errc::der_bad_oid;
     bool start = true;
@@ -214,7 +215,7 @@ class reader {
   [[nodiscard]] constexpr status read_null() noexcept {
     reader copy = *this;
     auto c = copy.read(tag_null);
-    if (!c) return c.error();
+    KAGI_TRY(c);
     if (!c->empty()) return errc::der_bad_null;
     *this = copy;
     return {};
@@ -229,6 +230,23 @@ class reader {
  private:
   bytes_view in_;
 };
+
+// Reads input that is exactly one SEQUENCE: body(reader) reads its fields and
+// returns a result; then nothing may be left in the SEQUENCE (or after it).
+// Errors in that order: the SEQUENCE's, body's, der_trailing_data.
+//   return der::parse_sequence(in, [](der::reader& seq) -> result<parts> { ... });
+template <class Body>
+[[nodiscard]] constexpr auto parse_sequence(bytes_view input, Body body) noexcept
+    -> decltype(body(std::declval<reader&>())) {
+  reader top(input);
+  auto seq = top.read_sequence();
+  KAGI_TRY(seq);
+  auto r = body(*seq);
+  KAGI_TRY(r);
+  KAGI_TRY(seq->expect_end());
+  KAGI_TRY(top.expect_end());
+  return r;
+}
 
 }  // namespace kagi::der
 

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -150,37 +151,55 @@ inline constexpr std::string_view end_marker = "-----END ";
 }
 }  // namespace detail
 
+namespace detail {
+// The first block whose label accept(label) takes; errors as find's.
+template <class Accept>
+[[nodiscard]] constexpr result<block> find_if(std::string_view text, Accept accept) noexcept {
+  bool saw_block = false;
+  for (;;) {
+    const std::size_t b = text.find(begin_marker);
+    if (b == std::string_view::npos) return saw_block ? errc::pem_wrong_label : errc::pem_no_block;
+    if (b != 0 && text[b - 1] != '\n') return errc::pem_bad_armor;  // BEGIN must start a line
+    text.remove_prefix(b + begin_marker.size());
+    const std::size_t label_end = text.find(dashes);
+    if (label_end == std::string_view::npos) return errc::pem_bad_armor;
+    const std::string_view found = text.substr(0, label_end);
+    if (!valid_label(found) || found.find('\n') != std::string_view::npos) return errc::pem_bad_armor;
+    text.remove_prefix(label_end + dashes.size());
+    if (!rest_of_line_blank(text)) return errc::pem_bad_armor;
+    const std::size_t e = text.find(end_marker);
+    if (e == std::string_view::npos) return errc::pem_bad_armor;
+    if (e != 0 && text[e - 1] != '\n') return errc::pem_bad_armor;  // END must start a line
+    const std::string_view body = text.substr(0, e);
+    std::string_view after = text.substr(e + end_marker.size());
+    if (after.substr(0, found.size()) != found) return errc::pem_bad_armor;
+    after.remove_prefix(found.size());
+    if (after.substr(0, dashes.size()) != dashes) return errc::pem_bad_armor;
+    after.remove_prefix(dashes.size());
+    if (!rest_of_line_blank(after)) return errc::pem_bad_armor;
+    saw_block = true;
+    if (accept(found)) return block{found, body, after};
+    text = after;
+  }
+}
+}  // namespace detail
+
 // The first PEM block in text; with a label, the first block with that label
 // (other blocks are skipped). Errors: errc::pem_no_block (no BEGIN line),
 // errc::pem_wrong_label (blocks, but none with the label), errc::pem_bad_armor
 // (a malformed BEGIN line, or no matching END line).
 [[nodiscard]] constexpr result<block> find(std::string_view text, std::string_view label = {}) noexcept {
-  bool saw_block = false;
-  for (;;) {
-    const std::size_t b = text.find(detail::begin_marker);
-    if (b == std::string_view::npos) return saw_block ? errc::pem_wrong_label : errc::pem_no_block;
-    if (b != 0 && text[b - 1] != '\n') return errc::pem_bad_armor;  // BEGIN must start a line
-    text.remove_prefix(b + detail::begin_marker.size());
-    const std::size_t label_end = text.find(detail::dashes);
-    if (label_end == std::string_view::npos) return errc::pem_bad_armor;
-    const std::string_view found = text.substr(0, label_end);
-    if (!detail::valid_label(found) || found.find('\n') != std::string_view::npos) return errc::pem_bad_armor;
-    text.remove_prefix(label_end + detail::dashes.size());
-    if (!detail::rest_of_line_blank(text)) return errc::pem_bad_armor;
-    const std::size_t e = text.find(detail::end_marker);
-    if (e == std::string_view::npos) return errc::pem_bad_armor;
-    if (e != 0 && text[e - 1] != '\n') return errc::pem_bad_armor;  // END must start a line
-    const std::string_view body = text.substr(0, e);
-    std::string_view after = text.substr(e + detail::end_marker.size());
-    if (after.substr(0, found.size()) != found) return errc::pem_bad_armor;
-    after.remove_prefix(found.size());
-    if (after.substr(0, detail::dashes.size()) != detail::dashes) return errc::pem_bad_armor;
-    after.remove_prefix(detail::dashes.size());
-    if (!detail::rest_of_line_blank(after)) return errc::pem_bad_armor;
-    saw_block = true;
-    if (label.empty() || found == label) return block{found, body, after};
-    text = after;
-  }
+  return detail::find_if(text, [label](std::string_view found) { return label.empty() || found == label; });
+}
+
+// The first PEM block whose label is one of labels (errors as find's).
+[[nodiscard]] constexpr result<block> find_any(std::string_view text,
+                                               std::initializer_list<std::string_view> labels) noexcept {
+  return detail::find_if(text, [labels](std::string_view found) {
+    for (std::string_view l : labels)
+      if (found == l) return true;
+    return false;
+  });
 }
 
 // Decodes the first block with this label (any label when empty) into out;
@@ -188,7 +207,7 @@ inline constexpr std::string_view end_marker = "-----END ";
 [[nodiscard]] constexpr result<std::size_t> decode(std::string_view text, std::string_view label,
                                                    mutable_bytes out) noexcept {
   auto b = find(text, label);
-  if (!b) return b.error();
+  KAGI_TRY(b);
   return base64::decode(b->body, out, true);
 }
 
