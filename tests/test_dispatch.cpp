@@ -29,7 +29,7 @@ table_info describe(const Table& t, KernelSet kernel_set) {
   for (const auto& row : t.paths) {
     info.names.emplace_back(row.name);
     if (!row.source.empty()) info.sources.emplace_back(row.source);
-    if (!kernel_set(row.kernel)) info.kernels_set = false;
+    if (!kernel_set(row)) info.kernels_set = false;
   }
   return info;
 }
@@ -37,10 +37,19 @@ table_info describe(const Table& t, KernelSet kernel_set) {
 std::vector<table_info> all_tables() {
   namespace d = kagi::detail;
   return {
-      describe(d::sha256_table, [](const auto& k) { return k.compress && k.compress2; }),
-      describe(d::c25519::x25519_ladder_table, [](const auto& k) { return k.ladder != nullptr; }),
-      describe(d::c25519::x25519_base_table, [](const auto& k) { return k.base_mul != nullptr; }),
-      describe(d::p256::p256_table, [](const auto& k) { return k.public_key && k.shared_x; }),
+      describe(d::sha256_table, [](const auto& r) { return r.kernel.compress && r.kernel.compress2; }),
+      describe(d::c25519::x25519_ladder_table, [](const auto& r) { return r.kernel.ladder != nullptr; }),
+      describe(d::c25519::x25519_base_table, [](const auto& r) { return r.kernel.base_mul != nullptr; }),
+      describe(d::p256::p256_table, [](const auto& r) { return r.kernel.public_key && r.kernel.shared_x; }),
+      describe(kagi::bn::detail::mont_mul_table,
+               [](const auto& r) { return r.kernel.fits && r.kernel.mul && r.kernel.sqr; }),
+      // The exponentiation's portable row has no kernel of its own: montgomery's
+      // generic exponentiation runs there, on mont_mul_table.
+      describe(kagi::bn::detail::mont_pow_table,
+               [](const auto& r) {
+                 return r.kernel.fits && r.kernel.public_fits &&
+                        (r.needs == 0 || (r.kernel.pow && r.kernel.pow2 && r.kernel.pow_public));
+               }),
   };
 }
 
@@ -69,8 +78,8 @@ TEST_CASE("every kernel header is the source of a row, and every row's source ex
   std::set<std::string> sources;
   for (const auto& t : all_tables()) sources.insert(t.sources.begin(), t.sources.end());
   // TEMPORARY (layout issue in progress): these kernels get their tables on the
-  // gcm and math branches; this list goes when they are merged.
-  const std::set<std::string> pending{"cipher/x86/aes_ni.hpp", "cipher/x86/gcm_x86.hpp", "math/x86/bigint_x86.hpp"};
+  // gcm branch; this list goes when they are merged.
+  const std::set<std::string> pending{"cipher/x86/aes_ni.hpp", "cipher/x86/gcm_x86.hpp"};
 #if KAGI_X86
   CHECK(!files.empty());
   for (const auto& f : files)

@@ -34,10 +34,10 @@
 #include "../hash/hash_traits.hpp"
 #include "../hash/hmac.hpp"
 #include "../hash/sha256.hpp"
+#include "codec.hpp"
 
 namespace kagi::tls12 {
 
-using random = std::array<std::uint8_t, 32>;
 using master_secret = std::array<std::uint8_t, 48>;
 // The hash of the handshake messages, made with the PRF's hash.
 template <block_hash Hash>
