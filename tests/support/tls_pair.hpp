@@ -141,4 +141,90 @@ struct pair_setup {
   }
 };
 
+// ---- record surgery for the rule tests
+
+using byte_vec = std::vector<std::uint8_t>;
+
+struct wire_record {
+  std::uint8_t type = 0;
+  std::uint16_t version = 0x0303;
+  byte_vec payload;
+};
+
+// Splits a byte stream into whole records (a trailing partial record is an error).
+inline std::vector<wire_record> split_records(kagi::bytes_view in) {
+  std::vector<wire_record> out;
+  while (!in.empty()) {
+    REQUIRE(in.size() >= 5);
+    const std::size_t len = std::size_t{in[3]} << 8 | in[4];
+    REQUIRE(in.size() >= 5 + len);
+    out.push_back({in[0], static_cast<std::uint16_t>(in[1] << 8 | in[2]), byte_vec(in.begin() + 5, in.begin() + 5 + static_cast<std::ptrdiff_t>(len))});
+    in = in.subspan(5 + len);
+  }
+  return out;
+}
+
+inline byte_vec make_record(std::uint8_t type, kagi::bytes_view payload, std::uint16_t version = 0x0303) {
+  byte_vec r{type, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
+             static_cast<std::uint8_t>(payload.size() >> 8), static_cast<std::uint8_t>(payload.size())};
+  r.insert(r.end(), payload.begin(), payload.end());
+  return r;
+}
+
+inline byte_vec join(const std::vector<wire_record>& recs) {
+  byte_vec out;
+  for (const auto& r : recs) {
+    const auto b = make_record(r.type, r.payload, r.version);
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+// The payloads of consecutive plaintext handshake records, cut again into
+// records of `fragment` bytes (one record for everything when 0).
+inline byte_vec refragment(const std::vector<wire_record>& recs, std::size_t fragment) {
+  byte_vec all;
+  for (const auto& r : recs) {
+    REQUIRE(r.type == 22);
+    all.insert(all.end(), r.payload.begin(), r.payload.end());
+  }
+  byte_vec out;
+  if (fragment == 0) fragment = all.size();
+  for (std::size_t at = 0; at < all.size(); at += fragment) {
+    const std::size_t n = std::min(fragment, all.size() - at);
+    const auto b = make_record(22, kagi::bytes_view(all).subspan(at, n));
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+// Everything an engine has to send (taken and acknowledged).
+template <class E>
+byte_vec take(E& e) {
+  byte_vec out(e.send_buf().begin(), e.send_buf().end());
+  e.send_ack(out.size());
+  return out;
+}
+
+// Feeds bytes to an engine as the wire would (as much as it takes).
+template <class E>
+void feed(E& e, kagi::bytes_view in) {
+  while (!in.empty()) {
+    auto buf = e.recv_buf();
+    if (buf.empty()) return;
+    const std::size_t n = std::min(buf.size(), in.size());
+    std::copy_n(in.begin(), n, buf.begin());
+    e.recv_ack(n);
+    in = in.subspan(n);
+  }
+}
+
+// The alert records in a plaintext byte stream: {level, description} pairs.
+inline std::vector<std::pair<int, int>> plaintext_alerts(kagi::bytes_view out) {
+  std::vector<std::pair<int, int>> a;
+  for (const auto& r : split_records(out))
+    if (r.type == 21 && r.payload.size() == 2) a.emplace_back(r.payload[0], r.payload[1]);
+  return a;
+}
+
 }  // namespace kagi_test

@@ -168,7 +168,7 @@ enum class alert_description : std::uint8_t {
     case errc::tls_bad_finished:
     case errc::tls_bad_signature: return alert_description::decrypt_error;
     case errc::tls_no_renegotiation: return alert_description::no_renegotiation;
-    case errc::tls_message_too_large: return alert_description::illegal_parameter;
+    case errc::tls_message_too_large: return alert_description::decode_error;
     case errc::tls_certificate_refused: return alert_description::bad_certificate;
     case errc::tls_alert_received:  // nothing is sent after the peer's fatal alert
     case errc::tls_closed:
