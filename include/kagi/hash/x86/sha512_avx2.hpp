@@ -58,8 +58,8 @@ KAGI_SHA512_TARGET KAGI_SHA512_INLINE __m256i sha512_avx2_sigma1(__m256i x) noex
 }
 
 // The schedule ring: eight vectors, slot I + k holding words 2(j-8+k),
-// 2(j-8+k)+1 when vector j is next. Named members rather than an array, so
-// that GCC keeps them in registers.
+// 2(j-8+k)+1 when vector j is next. Named members rather than an array: GCC
+// keeps more of them in registers (fewer ymm spills).
 struct sha512_avx2_ring {
   __m256i v0, v1, v2, v3, v4, v5, v6, v7;
 
