@@ -14,6 +14,7 @@
 #include "kagi/hash/hmac.hpp"
 #include "kagi/hash/hmac_drbg.hpp"
 #include "kagi/hash/sha256.hpp"
+#include "kagi/hash/sha512.hpp"
 
 #include "kagi/cipher/aes.hpp"
 #include "kagi/cipher/gcm.hpp"
