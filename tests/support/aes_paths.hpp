@@ -9,12 +9,7 @@
 
 namespace kagi_test {
 
-inline const std::initializer_list<path> aes_paths = {
-    portable_path,
-#if KAGI_X86
-    {"aes-ni", kagi::detail::aesni_needs, 0},
-#endif
-};
+inline const std::vector<path> aes_paths = paths_of(kagi::detail::aes_table<kagi::aes128::rounds>);
 
 // Runs body once on every AES block path this machine has.
 template <class Body>
