@@ -377,8 +377,8 @@ TEST_CASE("GCM paths agree with each other and with OpenSSL: every length 0..110
 }
 
 // The sweep above ties the AAD length to the message length; here the two
-// vary independently over each kernel's block boundaries (the VAES-512 short
-// path takes AAD and message together when their blocks fit in 16 powers).
+// vary independently over each kernel's block boundaries (the VAES kernel's
+// short path takes AAD and message together when their blocks fit in 16 powers).
 TEST_CASE("GCM message length x AAD length, every key size, paths and OpenSSL agree") {
   kagi_test::test_rng rng(11);
   static constexpr std::size_t lengths[] = {0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025};
@@ -406,12 +406,19 @@ TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
                                got.tag.data());
         CHECK(got.ct == want.ct);
         CHECK(got.tag == want.tag);
-        block tag{};
-        (void)kagi::detail::gcm_tag(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), want.ct.data(), len, tag.data());
-        CHECK(bytes(tag.begin(), tag.end()) == want.tag);
-        bytes back(len);
-        kagi::detail::gcm_ctr(g.key_state(), {j0.data(), false}, want.ct.data(), back.data(), len);
+        // Opening recomputes the whole tag (one flipped bit fails) and decrypts,
+        // out of place and in place.
+        auto open_j0 = [&](const bytes& ct, bytes& out, const bytes& tag) {
+          return kagi::detail::gcm_open(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), ct.data(),
+                                        out.data(), len, tag.data(), 16);
+        };
+        bytes back(len), in_place = want.ct, bad_tag = want.tag;
+        CHECK(open_j0(want.ct, back, want.tag));
         CHECK(back == pt);
+        CHECK(open_j0(in_place, in_place, want.tag));
+        CHECK(in_place == pt);
+        bad_tag[start % 16] ^= 0x10;
+        CHECK_FALSE(open_j0(want.ct, back, bad_tag));
       }
     }
   });
@@ -469,8 +476,8 @@ TEST_CASE("GCM rejects a flipped bit anywhere in nonce, AAD, ciphertext or tag, 
 
 // The checked decryptions may write keystream (never plaintext) to a separate
 // output before the tag is known, then zero it: long messages run each
-// kernel's block loops (VAES-512: 16-block groups; AES-NI: 8 blocks) and
-// tails. Every such length, a flipped bit in each input, out of place into a
+// kernel's block loops (VAES, 512- and 256-bit: 16-block groups in one pass;
+// AES-NI: 8 blocks) and tails. Every such length, a flipped bit in each input, out of place into a
 // pre-filled buffer with guard bytes on both sides, and in place.
 TEST_CASE("GCM bad tags on long messages: false, the whole output zeroed, nothing past it touched") {
   kagi_test::test_rng rng(9);
