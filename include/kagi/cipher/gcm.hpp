@@ -106,7 +106,7 @@ constexpr bool gcm_check_tag(std::uint8_t* expected, const std::uint8_t* tag, st
 
 // Counter-mode keystream for GCM, four bitsliced blocks at a time. Counter
 // block i of the message is J0 with its low 32 bits plus 1 + i (inc32, mod 2^32).
-// When ej0 is given, the first batch also encrypts J0 itself (for the tag).
+// The first batch also encrypts J0 itself, written to ej0 (for the tag).
 template <int Rounds>
 struct gcm_ctr_portable {
   std::array<std::uint64_t, 8 * (Rounds + 1)> sk{};
@@ -119,13 +119,9 @@ struct gcm_ctr_portable {
     aes_bs_expand_round_keys(rk, Rounds, sk.data());
     for (int i = 0; i < 16; ++i) ctr[i] = j0[i];
     next = load_be32(j0 + 12);
-    if (ej0 != nullptr) {
-      batch();
-      for (int i = 0; i < 16; ++i) ej0[i] = ks[i];
-      used = 16;
-    } else {
-      ++next;
-    }
+    batch();
+    for (int i = 0; i < 16; ++i) ej0[i] = ks[i];
+    used = 16;
   }
   constexpr ~gcm_ctr_portable() {
     secure_wipe(sk);
