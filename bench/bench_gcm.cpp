@@ -8,6 +8,7 @@
 #include <kagi/cipher/gcm.hpp>
 
 #include <string>
+#include <vector>
 
 #include "bench_util.hpp"
 
@@ -20,18 +21,21 @@ namespace {
 using kagi_bench::filled;
 
 struct gcm_path_choice {
-  const char* label;        // "kagi" or "kagi-<path>"
+  std::string label;        // "kagi" or "kagi-<path>"
   const char* expect;       // implementation() on the path, nullptr for the default
   std::uint32_t disable;
 };
 
-const gcm_path_choice gcm_choices[] = {
-    {"kagi", nullptr, 0},
-    {"kagi-vaes-avx512", "vaes-avx512", 0},
-    {"kagi-vaes-avx2", "vaes-avx2", kagi::cpu::avx512_all},
-    {"kagi-aesni-pclmul", "aesni-pclmul", kagi::cpu::vaes | kagi::cpu::vpclmul | kagi::cpu::avx512_all},
-    {"kagi-portable", "portable", kagi::cpu::all},
-};
+// The default dispatch, then every row of the AES-GCM dispatch table (the
+// same rows for every key size), reached by switching off what the rows
+// before it need.
+const std::vector<gcm_path_choice> gcm_choices = [] {
+  const auto& table = kagi::detail::gcm_table<kagi::aes128::rounds>;
+  std::vector<gcm_path_choice> c{{"kagi", nullptr, 0}};
+  for (std::size_t i = 0; i < table.size; ++i)
+    c.push_back({std::string("kagi-") + table.paths[i].name, table.paths[i].name, table.disable_for(i)});
+  return c;
+}();
 
 template <std::size_t KeyBits, bool Decrypt>
 void gcm_kagi(benchmark::State& state, const gcm_path_choice* choice) {

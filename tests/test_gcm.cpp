@@ -377,8 +377,8 @@ TEST_CASE("GCM paths agree with each other and with OpenSSL: every length 0..110
 }
 
 // The sweep above ties the AAD length to the message length; here the two
-// vary independently over each kernel's block boundaries (the VAES-512 short
-// path takes AAD and message together when their blocks fit in 16 powers).
+// vary independently over each kernel's block boundaries (the VAES kernel's
+// short path takes AAD and message together when their blocks fit in 16 powers).
 TEST_CASE("GCM message length x AAD length, every key size, paths and OpenSSL agree") {
   kagi_test::test_rng rng(11);
   static constexpr std::size_t lengths[] = {0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025};
@@ -406,12 +406,19 @@ TEST_CASE("GCM counter blocks wrap modulo 2^32 on every path") {
                                got.tag.data());
         CHECK(got.ct == want.ct);
         CHECK(got.tag == want.tag);
-        block tag{};
-        (void)kagi::detail::gcm_tag(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), want.ct.data(), len, tag.data());
-        CHECK(bytes(tag.begin(), tag.end()) == want.tag);
-        bytes back(len);
-        kagi::detail::gcm_ctr(g.key_state(), {j0.data(), false}, want.ct.data(), back.data(), len);
+        // Opening recomputes the whole tag (one flipped bit fails) and decrypts,
+        // out of place and in place.
+        auto open_j0 = [&](const bytes& ct, bytes& out, const bytes& tag) {
+          return kagi::detail::gcm_open(g.key_state(), {j0.data(), false}, aad.data(), aad.size(), ct.data(),
+                                        out.data(), len, tag.data(), 16);
+        };
+        bytes back(len), in_place = want.ct, bad_tag = want.tag;
+        CHECK(open_j0(want.ct, back, want.tag));
         CHECK(back == pt);
+        CHECK(open_j0(in_place, in_place, want.tag));
+        CHECK(in_place == pt);
+        bad_tag[start % 16] ^= 0x10;
+        CHECK_FALSE(open_j0(want.ct, back, bad_tag));
       }
     }
   });
@@ -469,8 +476,8 @@ TEST_CASE("GCM rejects a flipped bit anywhere in nonce, AAD, ciphertext or tag, 
 
 // The checked decryptions may write keystream (never plaintext) to a separate
 // output before the tag is known, then zero it: long messages run each
-// kernel's block loops (VAES-512: 16-block groups; AES-NI: 8 blocks) and
-// tails. Every such length, a flipped bit in each input, out of place into a
+// kernel's block loops (VAES, 512- and 256-bit: 16-block groups in one pass;
+// AES-NI: 8 blocks) and tails. Every such length, a flipped bit in each input, out of place into a
 // pre-filled buffer with guard bytes on both sides, and in place.
 TEST_CASE("GCM bad tags on long messages: false, the whole output zeroed, nothing past it touched") {
   kagi_test::test_rng rng(9);
@@ -535,26 +542,31 @@ TEST_CASE("GCM bad tags on long messages: false, the whole output zeroed, nothin
   });
 }
 
-TEST_CASE("GCM truncated tags: every allowed length checks its prefix, others are refused") {
+TEST_CASE("GCM truncated tags: every allowed length checks its prefix, others are refused, on every path") {
   kagi_test::test_rng rng(7);
-  const bytes key = rng.bytes(16), nonce = rng.bytes(12), aad = rng.bytes(5), pt = rng.bytes(33);
-  const sealed s = seal(key, nonce, aad, pt);
-  for (std::size_t n = 0; n <= 17; ++n) {
-    INFO("tag length " << n);
-    const bytes tag(s.tag.begin(), s.tag.begin() + static_cast<std::ptrdiff_t>(n < 16 ? n : 16));
-    bytes t = tag;
-    t.resize(n, 0);
-    if (kagi::aes128_gcm::valid_tag_size(n)) {
-      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::ok);
-      CHECK(seal(key, nonce, aad, pt, n).tag == t);
-      t[n - 1] ^= 0x80;
-      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::authentication_failed);
-    } else {
-      CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::bad_length);
-      bytes c(pt.size());
-      with_gcm(key, [&](const auto& g) { CHECK(g.encrypt(nonce, aad, pt, c, t).error() == kagi::errc::bad_length); });
+  const bytes key = rng.bytes(16), nonce = rng.bytes(12), aad = rng.bytes(5);
+  kagi_test::on_every_gcm_path([&](const kagi_test::path&) {
+    for (std::size_t len : {33u, 700u}) {  // one GHASH group with the AAD; the stitched loops
+      const bytes pt = rng.bytes(len);
+      const sealed s = seal(key, nonce, aad, pt);
+      for (std::size_t n = 0; n <= 17; ++n) {
+        INFO("length " << len << " tag length " << n);
+        const bytes tag(s.tag.begin(), s.tag.begin() + static_cast<std::ptrdiff_t>(n < 16 ? n : 16));
+        bytes t = tag;
+        t.resize(n, 0);
+        if (kagi::aes128_gcm::valid_tag_size(n)) {
+          CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::ok);
+          CHECK(seal(key, nonce, aad, pt, n).tag == t);
+          t[n - 1] ^= 0x80;
+          CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::authentication_failed);
+        } else {
+          CHECK(open(key, nonce, aad, s.ct, t) == kagi::errc::bad_length);
+          bytes c(pt.size());
+          with_gcm(key, [&](const auto& g) { CHECK(g.encrypt(nonce, aad, pt, c, t).error() == kagi::errc::bad_length); });
+        }
+      }
     }
-  }
+  });
 }
 
 TEST_CASE("GCM refuses bad arguments") {

@@ -9,12 +9,7 @@
 
 namespace kagi_test {
 
-inline const std::initializer_list<path> aes_paths = {
-    portable_path,
-#if KAGI_X86
-    {"aes-ni", kagi::detail::aesni_needs, 0},
-#endif
-};
+inline const std::vector<path> aes_paths = paths_of(kagi::detail::aes_table<kagi::aes128::rounds>);
 
 // Runs body once on every AES block path this machine has.
 template <class Body>
@@ -22,16 +17,8 @@ void on_every_aes_path(Body body) {
   for_each_path(aes_paths, &kagi::aes128::implementation, body);
 }
 
-// AES-GCM: the portable path and each kernel, from the fastest down; a path is
-// reached by switching off what the faster ones need.
-inline const std::initializer_list<path> gcm_paths = {
-    portable_path,
-#if KAGI_X86
-    {"aesni-pclmul", kagi::detail::gcm_aesni_needs, kagi::cpu::vaes | kagi::cpu::vpclmul},
-    {"vaes-avx2", kagi::detail::gcm_vaes_avx2_needs, kagi::cpu::avx512_all},
-    {"vaes-avx512", kagi::detail::gcm_vaes_avx512_needs, 0},
-#endif
-};
+// AES-GCM: every row of its dispatch table, portable first.
+inline const std::vector<path> gcm_paths = paths_of(kagi::detail::gcm_table<kagi::aes128::rounds>);
 
 // Runs body once on every AES-GCM path this machine has.
 template <class Body>

@@ -8,8 +8,9 @@
 // 16*r + 4*c + n: ShiftRows rotates 16-bit row fields, MixColumns rotates the
 // whole word by whole rows.
 //
-// At run time the AES-NI kernel (aes_x86.hpp) takes over when the CPU has one.
-// GCM (gcm.hpp) uses the same key schedule and the same bitsliced core.
+// At run time the kernel that detail::aes_table picks takes over: AES-NI
+// (x86/aes_ni.hpp) when the CPU has it, else the portable code. GCM (gcm.hpp)
+// uses the same key schedule and the same bitsliced core.
 #ifndef KAGI_CIPHER_AES_HPP
 #define KAGI_CIPHER_AES_HPP
 
@@ -22,6 +23,7 @@
 #include "../core/bytes.hpp"
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
+#include "../core/dispatch.hpp"
 #include "../core/result.hpp"
 
 namespace kagi {
@@ -279,10 +281,11 @@ struct aes_params {
   static constexpr std::size_t schedule_size = 16 * static_cast<std::size_t>(rounds + 1);
 };
 
-// Expands key (nk 32-bit words) into (rounds + 1) round keys of 16 bytes.
-constexpr void aes_expand_key_portable(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept {
-  const int rounds = nk + 6;
-  const int words = 4 * (rounds + 1);
+// Expands the key (Rounds - 6 32-bit words) into Rounds + 1 round keys of 16 bytes.
+template <int Rounds>
+constexpr void aes_expand_key_portable(const std::uint8_t* key, std::uint8_t* rk) noexcept {
+  constexpr int nk = Rounds - 6;
+  constexpr int words = 4 * (Rounds + 1);
   for (int i = 0; i < 4 * nk; ++i) rk[i] = key[i];
   std::uint32_t rcon = 1;
   for (int i = nk; i < words; ++i) {
@@ -298,20 +301,54 @@ constexpr void aes_expand_key_portable(const std::uint8_t* key, int nk, std::uin
   }
 }
 
+// Whole blocks (ECB), four at a time through the bitsliced core (in == out allowed).
+template <int Rounds, bool Decrypt>
+constexpr void aes_ecb_portable(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out,
+                                std::size_t blocks) noexcept {
+  std::array<std::uint64_t, 8 * (Rounds + 1)> sk{};
+  aes_bs_expand_round_keys(rk, Rounds, sk.data());
+  for (std::size_t i = 0; i < blocks; i += 4) {
+    const std::size_t n = blocks - i < 4 ? blocks - i : 4;
+    aes_bs_blocks<Decrypt>(Rounds, sk.data(), in + 16 * i, out + 16 * i, n);
+  }
+  secure_wipe(sk);
+}
+
+}  // namespace detail
+}  // namespace kagi
+
+#include "x86/aes_ni.hpp"
+
+namespace kagi {
+namespace detail {
+
+// The ways AES runs, fastest first; one table per key size (Rounds).
+template <int Rounds>
+struct aes_kernel {
+  void (*expand_key)(const std::uint8_t* key, std::uint8_t* rk) noexcept;
+  void (*encrypt)(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out, std::size_t blocks) noexcept;
+  void (*decrypt)(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out, std::size_t blocks) noexcept;
+};
+
+template <int Rounds>
+inline constexpr auto aes_table = dispatch::make_table<aes_kernel<Rounds>>("aes", {
 #if KAGI_X86
-// Defined in aes_x86.hpp (included at the end of this header).
-inline constexpr std::uint32_t aesni_needs = cpu::aesni | cpu::ssse3 | cpu::sse41;
-KAGI_TARGET("aes,sse4.1,ssse3")
-__m128i aes_expand_key_aesni(const std::uint8_t* key, int nk, std::uint8_t* rk) noexcept;
-template <int Rounds>
-KAGI_TARGET("aes,sse4.1,ssse3")
-void aes_ecb_encrypt_aesni(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out,
-                           std::size_t blocks) noexcept;
-template <int Rounds>
-KAGI_TARGET("aes,sse4.1,ssse3")
-void aes_ecb_decrypt_aesni(const std::uint8_t* rk, const std::uint8_t* in, std::uint8_t* out,
-                           std::size_t blocks) noexcept;
+    {"aes-ni", aesni_needs, "cipher/x86/aes_ni.hpp",
+     {&aes_expand_key_ni<Rounds>, &aes_ecb_encrypt_aesni<Rounds>, &aes_ecb_decrypt_aesni<Rounds>}},
 #endif
+    {"portable", 0, {}, {&aes_expand_key_portable<Rounds>, &aes_ecb_portable<Rounds, false>, &aes_ecb_portable<Rounds, true>}},
+});
+static_assert(aes_table<10>.well_formed());
+
+// The key expansion on the fastest path (the portable one at compile time).
+template <int Rounds>
+constexpr void aes_expand_key(const std::uint8_t* key, std::uint8_t* rk) noexcept {
+  if (std::is_constant_evaluated()) {
+    aes_expand_key_portable<Rounds>(key, rk);
+    return;
+  }
+  aes_table<Rounds>.kernel().expand_key(key, rk);
+}
 
 // The expanded key: rounds + 1 round keys of 16 bytes in FIPS 197 order,
 // aligned for the vector kernels. Wiped on destruction.
@@ -326,19 +363,7 @@ struct aes_key_schedule {
   constexpr aes_key_schedule& operator=(const aes_key_schedule&) noexcept = default;
   constexpr ~aes_key_schedule() { secure_wipe(rk); }
 
-  constexpr void set(const std::uint8_t* key) noexcept {
-    if (std::is_constant_evaluated()) {
-      aes_expand_key_portable(key, params::nk, rk.data());
-      return;
-    }
-#if KAGI_X86
-    if (cpu::has(aesni_needs)) {
-      (void)aes_expand_key_aesni(key, params::nk, rk.data());
-      return;
-    }
-#endif
-    aes_expand_key_portable(key, params::nk, rk.data());
-  }
+  constexpr void set(const std::uint8_t* key) noexcept { aes_expand_key<params::rounds>(key, rk.data()); }
 };
 
 // Whether p points at one of base[0..n) (n > 0). In a constant expression
@@ -418,12 +443,7 @@ class aes {
   }
 
   // The path the block functions take at run time now: "aes-ni" or "portable".
-  [[nodiscard]] static const char* implementation() noexcept {
-#if KAGI_X86
-    if (cpu::has(detail::aesni_needs)) return "aes-ni";
-#endif
-    return "portable";
-  }
+  [[nodiscard]] static const char* implementation() noexcept { return detail::aes_table<rounds>.implementation(); }
 
  private:
   [[nodiscard]] static constexpr status check(bytes_view in, mutable_bytes out) noexcept {
@@ -435,25 +455,12 @@ class aes {
   template <bool Decrypt>
   constexpr void run(const std::uint8_t* in, std::uint8_t* out, std::size_t blocks) const noexcept {
     if (blocks == 0) return;
-    if (!std::is_constant_evaluated()) {
-#if KAGI_X86
-      if (cpu::has(detail::aesni_needs)) {
-        if constexpr (Decrypt) {
-          detail::aes_ecb_decrypt_aesni<rounds>(ks_.rk.data(), in, out, blocks);
-        } else {
-          detail::aes_ecb_encrypt_aesni<rounds>(ks_.rk.data(), in, out, blocks);
-        }
-        return;
-      }
-#endif
+    if (std::is_constant_evaluated()) {
+      detail::aes_ecb_portable<rounds, Decrypt>(ks_.rk.data(), in, out, blocks);
+      return;
     }
-    std::array<std::uint64_t, 8 * (rounds + 1)> sk{};
-    detail::aes_bs_expand_round_keys(ks_.rk.data(), rounds, sk.data());
-    for (std::size_t i = 0; i < blocks; i += 4) {
-      const std::size_t n = blocks - i < 4 ? blocks - i : 4;
-      detail::aes_bs_blocks<Decrypt>(rounds, sk.data(), in + 16 * i, out + 16 * i, n);
-    }
-    secure_wipe(sk);
+    const auto& kernel = detail::aes_table<rounds>.kernel();
+    (Decrypt ? kernel.decrypt : kernel.encrypt)(ks_.rk.data(), in, out, blocks);
   }
 
   detail::aes_key_schedule<KeyBits> ks_;
@@ -464,7 +471,5 @@ using aes192 = aes<192>;
 using aes256 = aes<256>;
 
 }  // namespace kagi
-
-#include "x86/aes_ni.hpp"
 
 #endif  // KAGI_CIPHER_AES_HPP

@@ -4,16 +4,20 @@
 // repeats the rotated word in all four columns (ShiftRows leaves such a block
 // unchanged), so each step is one pshufb and one aesenclast; the running XOR
 // of the previous round key's words is done with two byte shifts.
+//
+// Included by ../aes.hpp after the portable code and before the dispatch table
+// that names these kernels; on its own it includes the algorithm first.
+#include "../aes.hpp"
+
 #ifndef KAGI_CIPHER_X86_AES_NI_HPP
 #define KAGI_CIPHER_X86_AES_NI_HPP
-
-#include "../aes.hpp"
 
 #if KAGI_X86
 
 namespace kagi::detail {
 
 #define KAGI_AESNI_TARGET KAGI_TARGET("aes,sse4.1,ssse3")
+inline constexpr std::uint32_t aesni_needs = cpu::aesni | cpu::ssse3 | cpu::sse41;
 
 // w0, w0^w1, w0^w1^w2, w0^w1^w2^w3
 KAGI_AESNI_TARGET inline __m128i aesni_prefix_xor(__m128i k) noexcept {
@@ -90,6 +94,12 @@ KAGI_AESNI_TARGET inline __m128i aes_expand_key_aesni(const std::uint8_t* key, i
   __m128i z = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk));
   for (int r = 1; r < 12; ++r) z = _mm_aesenc_si128(z, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk + 16 * r)));
   return _mm_aesenclast_si128(z, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rk + 16 * 12)));
+}
+
+// The same for the dispatch table (the key size fixed by Rounds, E(K, 0) dropped).
+template <int Rounds>
+KAGI_AESNI_TARGET inline void aes_expand_key_ni(const std::uint8_t* key, std::uint8_t* rk) noexcept {
+  (void)aes_expand_key_aesni(key, Rounds - 6, rk);
 }
 
 template <int Rounds>
