@@ -159,9 +159,14 @@ class basic_sha512 {
  public:
   static constexpr std::size_t digest_size = DigestSize;
   static constexpr std::size_t block_size = 128;
+  static constexpr std::size_t length_size = 16;  // the padding's bit count: 128 bits
   using digest = std::array<std::uint8_t, digest_size>;
+  using state_type = std::array<std::uint64_t, 8>;  // the chaining value H0..H7
+  static constexpr state_type initial_state = DigestSize == 64 ? detail::sha512_iv : detail::sha384_iv;
 
   constexpr basic_sha512() noexcept = default;
+  // Continues a message whose first `absorbed` bytes (whole blocks) gave chaining value h.
+  constexpr basic_sha512(const state_type& h, std::uint64_t absorbed) noexcept : h_(h), total_(absorbed) {}
   constexpr basic_sha512(const basic_sha512&) noexcept = default;
   constexpr basic_sha512& operator=(const basic_sha512&) noexcept = default;
   constexpr ~basic_sha512() { wipe(); }
@@ -206,8 +211,13 @@ class basic_sha512 {
     store_be64(buf_.data() + block_size - 16, bits_hi);
     store_be64(buf_.data() + block_size - 8, bits_lo);
     compress(h_.data(), buf_.data(), 1);
-    for (std::size_t i = 0; i < digest_size / 8; ++i) store_be64(out.data() + 8 * i, h_[i]);
+    write_digest(h_, out);
     wipe();
+  }
+
+  // The digest of a finished chaining value: its first digest_size bytes.
+  static constexpr void write_digest(const state_type& h, std::span<std::uint8_t, digest_size> out) noexcept {
+    for (std::size_t i = 0; i < digest_size / 8; ++i) store_be64(out.data() + 8 * i, h[i]);
   }
   [[nodiscard]] constexpr digest finish() noexcept {
     digest d{};
@@ -246,25 +256,17 @@ class basic_sha512 {
   [[nodiscard]] static const char* implementation() noexcept { return detail::sha512_table.implementation(); }
 
  private:
-  static constexpr const std::array<std::uint64_t, 8>& iv() noexcept {
-    if constexpr (DigestSize == 64) {
-      return detail::sha512_iv;
-    } else {
-      return detail::sha384_iv;
-    }
-  }
-
   // The chaining value is as secret as the message (and, inside hmac, as the
   // key), so it is wiped too before the object is reset or destroyed.
   constexpr void wipe() noexcept {
     secure_wipe(buf_);
     secure_wipe(h_);
-    h_ = iv();
+    h_ = initial_state;
     total_ = 0;
     buffered_ = 0;
   }
 
-  std::array<std::uint64_t, 8> h_ = iv();
+  state_type h_ = initial_state;
   std::array<std::uint8_t, block_size> buf_{};
   std::uint64_t total_ = 0;
   std::size_t buffered_ = 0;
@@ -279,6 +281,7 @@ using sha384 = basic_sha512<48>;
 
 namespace kagi {
 
+static_assert(block_hash<sha384> && block_hash<sha512>);
 using hmac_sha384 = hmac<sha384>;
 using hmac_sha512 = hmac<sha512>;
 

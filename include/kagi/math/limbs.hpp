@@ -308,6 +308,9 @@ constexpr void shift_left_secret(limb* r, const limb* a, limb s, std::size_t n) 
 // q: xn limbs (or nullptr); r: mn limbs. O(xn * mn * 64): for key checks and
 // key generation, not for per-operation use. r and q must not alias x or m.
 constexpr void divmod(limb* q, limb* r, const limb* x, std::size_t xn, const limb* m, std::size_t mn) noexcept {
+  // A broken precondition stops the program (and tells the optimiser the
+  // bounds: GCC 12 otherwise warns about copies of 2^61 limbs).
+  if (mn == 0 || mn > max_limbs) kagi::detail::fatal("bn::divmod: modulus of 0 or more than max_limbs limbs");
   std::array<limb, max_limbs + 1> rem, t, mm;
   set_zero(rem.data(), mn + 1);
   copy(mm.data(), m, mn);

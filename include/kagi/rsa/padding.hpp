@@ -26,6 +26,7 @@
 #include "../core/ct.hpp"
 #include "../hash/hmac.hpp"
 #include "../hash/sha256.hpp"
+#include "../hash/sha512.hpp"
 #include "../math/limbs.hpp"
 
 namespace kagi {
@@ -41,14 +42,21 @@ inline constexpr std::size_t max_bytes = bn::max_bits / 8;  // the longest encod
 
 // ---- the hashes: their OIDs and digests
 
-// The OBJECT IDENTIFIER contents of a hash, for DigestInfo. SHA-384 and
-// SHA-512 are 2.16.840.1.101.3.4.2.2 and .3: the same bytes with a last byte
-// of 0x02 and 0x03.
+// The OBJECT IDENTIFIER contents of a hash, for DigestInfo (NIST's hash
+// algorithm arc 2.16.840.1.101.3.4.2: .1 SHA-256, .2 SHA-384, .3 SHA-512).
 template <hash_function H>
 struct hash_oid;
 template <>
 struct hash_oid<sha256> {  // 2.16.840.1.101.3.4.2.1
   static constexpr std::array<std::uint8_t, 9> value{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+};
+template <>
+struct hash_oid<sha384> {  // 2.16.840.1.101.3.4.2.2
+  static constexpr std::array<std::uint8_t, 9> value{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
+};
+template <>
+struct hash_oid<sha512> {  // 2.16.840.1.101.3.4.2.3
+  static constexpr std::array<std::uint8_t, 9> value{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03};
 };
 
 template <hash_function H>
