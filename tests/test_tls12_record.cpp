@@ -164,17 +164,21 @@ TEST_CASE("TLS 1.2 record refusals") {
     CHECK(reader.open(rec, out).error() == errc::bad_record_mac);
   }
   SUBCASE("lengths") {
-    kagi::tls12::aes128_gcm_record reader(key, iv);
-    CHECK(reader.open(std::span(rec).first(4), out).error() == errc::bad_length);
-    CHECK(reader.open(std::span(rec).first(rec.size() - 1), out).error() == errc::bad_length);
+    // A failed open closes the record object, so each check has its own.
+    auto open = [&](kagi::bytes_view r, std::span<std::uint8_t> o) {
+      kagi::tls12::aes128_gcm_record reader(key, iv);
+      return reader.open(r, o).error();
+    };
+    CHECK(open(std::span(rec).first(4), out) == errc::bad_length);
+    CHECK(open(std::span(rec).first(rec.size() - 1), out) == errc::bad_length);
     bytes longer = rec;
     longer.push_back(0);
-    CHECK(reader.open(longer, out).error() == errc::bad_length);
-    CHECK(reader.open(rec, std::span(out).first(pt.size() - 1)).error() == errc::buffer_too_small);
+    CHECK(open(longer, out) == errc::bad_length);
+    CHECK(open(rec, std::span(out).first(pt.size() - 1)) == errc::buffer_too_small);
     // A record too short for nonce and tag.
     bytes tiny = {23, 3, 3, 0, 23};
     tiny.resize(5 + 23);
-    CHECK(reader.open(tiny, out).error() == errc::bad_record_mac);
+    CHECK(open(tiny, out) == errc::bad_record_mac);
     // Over 2^14 + 2048 bytes of fragment, and over 2^14 bytes of plaintext.
     for (std::size_t len : {std::size_t{16384 + 2048 + 1}, std::size_t{16384 + 24 + 1}, std::size_t{65535}}) {
       bytes big(5 + len);
@@ -182,22 +186,24 @@ TEST_CASE("TLS 1.2 record refusals") {
       big[1] = big[2] = 3;
       kagi::store_be16(big.data() + 3, static_cast<std::uint16_t>(len));
       bytes o(len);
-      CHECK(reader.open(big, o).error() == errc::record_overflow);
+      CHECK(open(big, o) == errc::record_overflow);
     }
     const bytes too_much(16385);
     bytes o(16385 + writer.overhead);
     CHECK(writer.seal(content_type::application_data, too_much, o).error() == errc::record_overflow);
     CHECK(writer.seal(content_type::application_data, pt, std::span(o).first(pt.size() + writer.overhead - 1)).error() ==
           errc::buffer_too_small);
-    CHECK(reader.open(rec, out));  // the good record still opens after all that
+    kagi::tls12::aes128_gcm_record reader(key, iv);
+    CHECK(reader.open(rec, out));  // the good record opens (refused seals do not count)
   }
   SUBCASE("overlapping buffers") {
-    kagi::tls12::aes128_gcm_record reader(key, iv);
     bytes buf(200);
     std::copy(rec.begin(), rec.end(), buf.begin());
     const std::span<std::uint8_t> b(buf);
-    CHECK(reader.open(b.first(rec.size()), b.subspan(12, pt.size())).error() == errc::overlapping_buffers);
-    CHECK(reader.open(b.first(rec.size()), b.subspan(14, pt.size())).error() == errc::overlapping_buffers);
+    for (std::size_t at : {12u, 14u}) {
+      kagi::tls12::aes128_gcm_record reader(key, iv);
+      CHECK(reader.open(b.first(rec.size()), b.subspan(at, pt.size())).error() == errc::overlapping_buffers);
+    }
     CHECK(writer.seal(content_type::alert, b.subspan(0, 10), b.subspan(5, 10 + writer.overhead)).error() ==
           errc::overlapping_buffers);
   }
@@ -214,6 +220,56 @@ TEST_CASE("TLS 1.2 record refusals") {
     CHECK(w.sequence_number() == ~0ull);
     CHECK(w.seal(content_type::application_data, pt, rec).error() == errc::sequence_number_exhausted);
     CHECK(r.open(rec, out).error() == errc::sequence_number_exhausted);
+  }
+}
+
+TEST_CASE("TLS 1.2 record: a failed open closes the object for good (RFC 5246 7.2.2)") {
+  kagi_test::test_rng rng(47);
+  const auto key = arr<16>(rng.bytes(16));
+  const auto iv = arr<4>(rng.bytes(4));
+  const bytes pt = rng.bytes(40);
+  // Each way open() can fail, then the good records: refused, and nothing is sealed.
+  const std::array<const char*, 5> failures{"bad tag", "bad length", "overflow", "short buffer", "wrong sequence"};
+  for (const char* how : failures) {
+    INFO(how);
+    kagi::tls12::aes128_gcm_record writer(key, iv), reader(key, iv);
+    bytes rec(pt.size() + writer.overhead), rec2(pt.size() + writer.overhead), out(pt.size());
+    REQUIRE(writer.seal(content_type::application_data, pt, rec));
+    REQUIRE(writer.seal(content_type::application_data, pt, rec2));
+    const std::string h = how;
+    if (h == "bad tag") {
+      bytes bad = rec;
+      bad.back() ^= 1;
+      CHECK(reader.open(bad, out).error() == errc::bad_record_mac);
+    } else if (h == "bad length") {
+      CHECK(reader.open(std::span(rec).first(rec.size() - 1), out).error() == errc::bad_length);
+    } else if (h == "overflow") {
+      bytes big(5 + 20000);
+      big[0] = 23;
+      big[1] = big[2] = 3;
+      kagi::store_be16(big.data() + 3, 20000);
+      bytes o(20000);
+      CHECK(reader.open(big, o).error() == errc::record_overflow);
+    } else if (h == "short buffer") {
+      CHECK(reader.open(rec, std::span(out).first(pt.size() - 1)).error() == errc::buffer_too_small);
+    } else {
+      CHECK(reader.open(rec2, out).error() == errc::bad_record_mac);  // record 1 where 0 is due
+    }
+    CHECK(!reader.can_continue());
+    CHECK(reader.open(rec, out).error() == errc::tls_closed);
+    CHECK(reader.open(rec2, out).error() == errc::tls_closed);
+    reader.set_sequence_number(0);  // does not reopen it
+    CHECK(reader.open(rec, out).error() == errc::tls_closed);
+    bytes sealed(pt.size() + writer.overhead);
+    CHECK(reader.seal(content_type::application_data, pt, sealed).error() == errc::tls_closed);
+  }
+  // A reader that never failed goes on.
+  kagi::tls12::aes128_gcm_record writer(key, iv), reader(key, iv);
+  for (int i = 0; i < 3; ++i) {
+    bytes rec(pt.size() + writer.overhead), out(pt.size());
+    REQUIRE(writer.seal(content_type::application_data, pt, rec));
+    CHECK(reader.open(rec, out));
+    CHECK(reader.can_continue());
   }
 }
 

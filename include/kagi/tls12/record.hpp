@@ -14,6 +14,11 @@
 // One object protects one direction of a connection and counts its sequence
 // numbers: they start at 0 after ChangeCipherSpec, go up by one per record, and
 // never wrap (RFC 5246 6.1: at 2^64 - 1 the connection must be rekeyed).
+//
+// A failed open() is fatal, as TLS requires of a record that does not
+// authenticate or decode (RFC 5246 7.2.2): from then on every open() and
+// seal() of the object returns errc::tls_closed, so no caller can go on
+// reading (and probing the key with forgeries) or writing after one.
 #ifndef KAGI_TLS12_RECORD_HPP
 #define KAGI_TLS12_RECORD_HPP
 
@@ -73,9 +78,11 @@ class aes_gcm_record {
   // must hold plaintext.size() + overhead bytes; returns the record's size.
   // The plaintext may already sit where its ciphertext goes (at out + 13), or
   // anywhere disjoint from out.
-  // Errors: record_overflow, buffer_too_small, overlapping_buffers, sequence_number_exhausted.
+  // Errors: record_overflow, buffer_too_small, overlapping_buffers, sequence_number_exhausted,
+  // tls_closed (an open() failed before).
   [[nodiscard]] constexpr result<std::size_t> seal(content_type type, bytes_view plaintext, mutable_bytes out,
                                                    std::uint16_t version = tls12_version) noexcept {
+    if (failed_) return errc::tls_closed;
     const std::size_t n = plaintext.size();
     if (n > max_plaintext_length) return errc::record_overflow;
     if (out.size() < n + overhead) return errc::buffer_too_small;
@@ -105,8 +112,31 @@ class aes_gcm_record {
   // bad_record_mac out is zeroed. The sequence number advances only on success.
   // Errors: bad_length (not exactly one record), record_overflow (length over
   // 2^14 + 2048, or plaintext over 2^14), bad_record_mac, buffer_too_small,
-  // overlapping_buffers, sequence_number_exhausted.
+  // overlapping_buffers, sequence_number_exhausted; after any of them the
+  // object is closed: this and every later open() and seal() return tls_closed.
   [[nodiscard]] constexpr result<opened_record> open(bytes_view record, mutable_bytes out) noexcept {
+    if (failed_) return errc::tls_closed;
+    auto r = open_record(record, out);
+    if (!r) failed_ = true;
+    return r;
+  }
+
+  // The sequence number of the next record.
+  [[nodiscard]] constexpr std::uint64_t sequence_number() const noexcept { return seq_; }
+  // False once the record with sequence number 2^64 - 1 has been processed,
+  // or an open() has failed.
+  [[nodiscard]] constexpr bool can_continue() const noexcept { return !exhausted_ && !failed_; }
+
+  // Sets the sequence number of the next record (for tests and for resuming a
+  // counted stream; a value reused under the same key breaks GCM). It does
+  // not reopen an object closed by a failed open().
+  constexpr void set_sequence_number(std::uint64_t seq) noexcept {
+    seq_ = seq;
+    exhausted_ = false;
+  }
+
+ private:
+  [[nodiscard]] constexpr result<opened_record> open_record(bytes_view record, mutable_bytes out) noexcept {
     if (record.size() < record_header_size) return errc::bad_length;
     const std::size_t length = load_be16(record.data() + 3);
     if (length > max_ciphertext_length) return errc::record_overflow;
@@ -134,19 +164,6 @@ class aes_gcm_record {
     return opened_record{type, version, pt};
   }
 
-  // The sequence number of the next record.
-  [[nodiscard]] constexpr std::uint64_t sequence_number() const noexcept { return seq_; }
-  // False once the record with sequence number 2^64 - 1 has been processed.
-  [[nodiscard]] constexpr bool can_continue() const noexcept { return !exhausted_; }
-
-  // Sets the sequence number of the next record (for tests and for resuming a
-  // counted stream; a value reused under the same key breaks GCM).
-  constexpr void set_sequence_number(std::uint64_t seq) noexcept {
-    seq_ = seq;
-    exhausted_ = false;
-  }
-
- private:
   constexpr void make_nonce(std::array<std::uint8_t, 12>& nonce, std::uint64_t explicit_part) const noexcept {
     for (std::size_t i = 0; i < implicit_iv_size; ++i) nonce[i] = iv_[i];
     store_be64(nonce.data() + implicit_iv_size, explicit_part);
@@ -175,6 +192,7 @@ class aes_gcm_record {
   std::uint64_t offset_ = 0;
   std::uint64_t seq_ = 0;
   bool exhausted_ = false;
+  bool failed_ = false;  // an open() failed: closed for good
 };
 
 using aes128_gcm_record = aes_gcm_record<128>;
