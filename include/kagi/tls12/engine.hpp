@@ -151,6 +151,11 @@ class record_protection {
   [[nodiscard]] constexpr result<opened_record> open(bytes_view rec, mutable_bytes out) noexcept {
     return r128_->open(rec, out);
   }
+  // Drops the keys (the record object wipes itself): after a fatal error.
+  constexpr void clear() noexcept {
+    r128_.reset();
+    kind_ = 0;
+  }
 
  private:
   int kind_ = 0;
@@ -305,7 +310,11 @@ class engine {
       send_alert(alert_level::fatal, error_.alert);
       error_.alert_sent = true;
     }
+    // Nothing is read or written after this (the alert is sealed above): the
+    // record keys go with the handshake's secrets.
     role().wipe_secrets();
+    read_.clear();
+    write_.clear();
   }
 
   // Sends an alert record (protected once keys are in use). The last
