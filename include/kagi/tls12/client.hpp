@@ -298,8 +298,9 @@ class client : public detail::engine<client> {
     }
     next.keys = derive_session_keys(next.master.v, info_.client_random, info_.server_random);
     if (cfg_.keylog != nullptr) {
-      const auto line = keylog_line(info_.client_random, next.master.v);
+      auto line = keylog_line(info_.client_random, next.master.v);
       cfg_.keylog->log(std::string_view(line.data(), line.size()));
+      secure_wipe(line);  // it holds the master secret in hex
       log_secret(cfg_.keylog, "pre_master_secret", pms);
       log_secret(cfg_.keylog, "master_secret", next.master.v);
       log_secret(cfg_.keylog, "client_write_key", next.keys.client_write_key);

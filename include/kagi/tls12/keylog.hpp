@@ -25,17 +25,27 @@ namespace kagi::tls12 {
 inline constexpr std::string_view keylog_label = "CLIENT_RANDOM";
 inline constexpr std::size_t keylog_line_size = 13 + 1 + 64 + 1 + 96;  // without a newline
 
-// The key log line of a connection (lower-case hex, no newline).
+namespace detail {
+// A lower-case hex digit by arithmetic, not a table lookup: the master secret
+// must not index memory (a cache-timing leak), even in a debugging aid.
+[[nodiscard]] constexpr char hex_digit(unsigned v) noexcept {
+  // v + '0', plus ('a' - '0' - 10) when v > 9 (the mask is all ones then).
+  const unsigned above_nine = 0u - ((9u - v) >> 8 & 1u);
+  return static_cast<char>(v + '0' + (above_nine & static_cast<unsigned>('a' - '0' - 10)));
+}
+}  // namespace detail
+
+// The key log line of a connection (lower-case hex, no newline). It holds the
+// master secret: the caller wipes it when done (secure_wipe).
 [[nodiscard]] constexpr std::array<char, keylog_line_size> keylog_line(const random& client_random,
                                                                       std::span<const std::uint8_t, 48> master) noexcept {
-  constexpr char digits[] = "0123456789abcdef";
   std::array<char, keylog_line_size> line{};
   std::size_t at = 0;
   for (char c : keylog_label) line[at++] = c;
   line[at++] = ' ';
-  for (std::uint8_t b : client_random) line[at++] = digits[b >> 4], line[at++] = digits[b & 15];
+  for (std::uint8_t b : client_random) line[at++] = detail::hex_digit(b >> 4u), line[at++] = detail::hex_digit(b & 15u);
   line[at++] = ' ';
-  for (std::uint8_t b : master) line[at++] = digits[b >> 4], line[at++] = digits[b & 15];
+  for (std::uint8_t b : master) line[at++] = detail::hex_digit(b >> 4u), line[at++] = detail::hex_digit(b & 15u);
   return line;
 }
 
