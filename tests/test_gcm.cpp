@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <kagi/cipher/gcm.hpp>
+#include <kagi/hash/hmac_drbg.hpp>
 #include <string>
 #include <vector>
 
@@ -654,6 +655,79 @@ static_assert(kagi::aes128_gcm::from_key(kagi::bytes_view(std::array<std::uint8_
               kagi::errc::bad_length);
 static_assert(kagi::aes256_gcm::from_key(kagi::bytes_view(std::array<std::uint8_t, 24>{}.data(), 24)).error() ==
               kagi::errc::bad_length);
+
+TEST_CASE("GCM seal_with_random_nonce / open_with_prefixed_nonce: nonce || ciphertext || tag, checked like decrypt") {
+  kagi_test::test_rng rng(11);
+  auto run = [&](auto tag_type) {
+    using gcm = typename decltype(tag_type)::type;
+    const bytes key = rng.bytes(gcm::key_size), aad = rng.bytes(13);
+    const auto g = gcm::from_key(key);
+    REQUIRE(g);
+    for (std::size_t len : {0u, 1u, 16u, 100u, 1500u}) {
+      INFO("length " << len);
+      const bytes pt = rng.bytes(len);
+      // The nonce is the generator's next 12 bytes, and the rest is encrypt() with it.
+      const std::array<std::uint8_t, 32> seed{1, 2, 3};
+      kagi::hmac_drbg drbg(seed), same(seed);
+      bytes sealed(len + gcm::prefixed_overhead);
+      REQUIRE(g->seal_with_random_nonce(drbg, aad, pt, sealed));
+      bytes nonce(12);
+      same.fill(nonce);
+      CHECK(bytes(sealed.begin(), sealed.begin() + 12) == nonce);
+      bytes ct(len), tag(16);
+      REQUIRE(g->encrypt(nonce, aad, pt, ct, tag));
+      CHECK(bytes(sealed.begin() + 12, sealed.end() - 16) == ct);
+      CHECK(bytes(sealed.end() - 16, sealed.end()) == tag);
+      bytes back(len);
+      REQUIRE(g->open_with_prefixed_nonce(aad, sealed, back));
+      CHECK(back == pt);
+      // Every byte (nonce, ciphertext, tag) is covered; the output is zeroed.
+      for (std::size_t at : {std::size_t{0}, std::size_t{11}, std::size_t{12}, len + 11, len + 12, len + 27}) {
+        if (at >= sealed.size()) continue;
+        bytes bad = sealed;
+        bad[at] ^= 0x40;
+        bytes out(len, 0x55);
+        CHECK(g->open_with_prefixed_nonce(aad, bad, out).error() == kagi::errc::authentication_failed);
+        CHECK(out == bytes(len, 0));
+      }
+      bytes wrong_aad = aad;
+      wrong_aad[0] ^= 1;
+      CHECK(g->open_with_prefixed_nonce(wrong_aad, sealed, back).error() == kagi::errc::authentication_failed);
+      // Sizes: out must be exactly plaintext + 28 (seal) and sealed - 28 (open).
+      bytes short_out(len + gcm::prefixed_overhead - 1), long_out(len + gcm::prefixed_overhead + 1);
+      CHECK(g->seal_with_random_nonce(drbg, aad, pt, short_out).error() == kagi::errc::bad_length);
+      CHECK(g->seal_with_random_nonce(drbg, aad, pt, long_out).error() == kagi::errc::bad_length);
+      bytes small(len + 1);
+      CHECK(g->open_with_prefixed_nonce(aad, sealed, small).error() == kagi::errc::bad_length);
+      CHECK(g->open_with_prefixed_nonce(aad, kagi::bytes_view(sealed).first(27), kagi::mutable_bytes{}).error() ==
+            kagi::errc::bad_length);
+      // In place is not offered: the output would overlap the plaintext.
+      bytes buf(len + gcm::prefixed_overhead);
+      std::copy(pt.begin(), pt.end(), buf.begin() + 12);
+      CHECK(g->seal_with_random_nonce(drbg, aad, kagi::bytes_view(buf).subspan(12, len), buf).error() ==
+            (len == 0 ? kagi::errc::ok : kagi::errc::overlapping_buffers));
+    }
+    // Two seals of one message under one key: fresh nonces, different ciphertexts.
+    kagi::system_random sys;
+    const bytes pt = rng.bytes(64);
+    bytes a(64 + gcm::prefixed_overhead), b(64 + gcm::prefixed_overhead);
+    REQUIRE(g->seal_with_random_nonce(sys, aad, pt, a));
+    REQUIRE(g->seal_with_random_nonce(sys, aad, pt, b));
+    CHECK(bytes(a.begin(), a.begin() + 12) != bytes(b.begin(), b.begin() + 12));
+    CHECK(a != b);
+    bytes back(64);
+    CHECK(g->open_with_prefixed_nonce(aad, a, back));
+    CHECK(back == pt);
+#if KAGI_HAVE_OPENSSL
+    // OpenSSL opens it with the nonce from the prefix.
+    const auto want = kagi_test::ossl::aes_gcm_encrypt(key, kagi::bytes_view(a).first(12), aad, pt);
+    CHECK(bytes(a.begin() + 12, a.end() - 16) == want.ciphertext);
+    CHECK(bytes(a.end() - 16, a.end()) == want.tag);
+#endif
+  };
+  run(std::type_identity<kagi::aes128_gcm>{});
+  run(std::type_identity<kagi::aes256_gcm>{});
+}
 
 // Wrong key sizes do not compile (the other static checks are in tests/compile_fail).
 static_assert(!std::is_constructible_v<kagi::aes128_gcm, std::span<const std::uint8_t, 32>>);

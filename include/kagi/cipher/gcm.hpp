@@ -23,6 +23,7 @@
 #include "../core/cpu.hpp"
 #include "../core/ct.hpp"
 #include "../core/dispatch.hpp"
+#include "../core/random.hpp"
 #include "../core/result.hpp"
 #include "aes.hpp"
 #include "ghash.hpp"
@@ -351,7 +352,15 @@ inline constexpr std::size_t static_extent_v = [] {
 //
 // Nonces: 12 bytes (96 bits) is the recommended size and the fast case; any
 // other non-empty length is hashed into the initial counter (SP 800-38D 7.1).
-// A nonce must never repeat under one key.
+//
+// NONCE UNIQUENESS: a nonce must never repeat under one key. encrypt() trusts
+// the caller on this and cannot check it. Two messages sealed with the same key
+// and nonce give away the XOR of their plaintexts and the GHASH key, and with
+// it the power to forge any message under that key (the "forbidden attack").
+// Use a counter that never repeats (as TLS does with its sequence numbers,
+// tls12/record.hpp), or let seal_with_random_nonce() draw a fresh random 96-bit
+// nonce for each message and prepend it to the ciphertext (safe for up to 2^32
+// messages per key, SP 800-38D 8.3).
 //
 // Tags: encrypt writes tag_out.size() bytes, decrypt checks tag.size() bytes;
 // 16 is the full tag, and SP 800-38D allows truncation to 15, 14, 13, 12, 8 or 4
@@ -413,6 +422,44 @@ class aes_gcm {
     static_check<Nonce, In, Out, Tag>();
     return decrypt_checked(bytes_view(nonce), bytes_view(aad), bytes_view(ciphertext), bytes_view(tag),
                            mutable_bytes(plaintext_out));
+  }
+
+  // ---- random nonces, carried with the message
+  //
+  // seal_with_random_nonce draws a fresh 96-bit nonce from rng (any
+  // random_source: kagi::system_random in production) and writes
+  //
+  //   out = nonce (12 bytes) || ciphertext (plaintext.size() bytes) || tag (16 bytes)
+  //
+  // so out must be exactly plaintext.size() + prefixed_overhead bytes (and must
+  // not overlap the plaintext or aad); open_with_prefixed_nonce takes such a
+  // message and writes the plaintext (sealed.size() - prefixed_overhead bytes)
+  // to out after checking the tag. Random nonces keep the collision chance
+  // below 2^-32 for up to 2^32 messages under one key (SP 800-38D 8.3): past
+  // that, change the key. Errors: those of encrypt and decrypt; bad_length also
+  // when a buffer is not of the size above.
+  static constexpr std::size_t prefixed_overhead = nonce_size + tag_size;
+
+  template <class R>
+    requires random_source<std::remove_cvref_t<R>>
+  [[nodiscard]] constexpr status seal_with_random_nonce(R&& rng, bytes_view aad, bytes_view plaintext,
+                                                        mutable_bytes out) const noexcept {
+    if (out.size() != plaintext.size() + prefixed_overhead) return errc::bad_length;
+    if (!detail::disjoint(out.data(), out.size(), plaintext.data(), plaintext.size()) ||
+        !detail::disjoint(out.data(), out.size(), aad.data(), aad.size()))
+      return errc::overlapping_buffers;
+    const mutable_bytes nonce = out.first(nonce_size);
+    rng.fill(nonce);
+    return encrypt_checked(nonce, aad, plaintext, out.subspan(nonce_size, plaintext.size()),
+                           out.subspan(nonce_size + plaintext.size(), tag_size));
+  }
+
+  [[nodiscard]] constexpr status open_with_prefixed_nonce(bytes_view aad, bytes_view sealed,
+                                                          mutable_bytes out) const noexcept {
+    if (sealed.size() < prefixed_overhead || out.size() != sealed.size() - prefixed_overhead) return errc::bad_length;
+    const std::size_t n = out.size();
+    return decrypt_checked(sealed.first(nonce_size), aad, sealed.subspan(nonce_size, n),
+                           sealed.subspan(nonce_size + n, tag_size), out);
   }
 
   // The path encrypt and decrypt take at run time now: "vaes-avx512",
