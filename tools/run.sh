@@ -3,7 +3,9 @@
 #
 #   sh tools/run.sh main   build, run examples/session_keys and a short throughput summary
 #   sh tools/run.sh test   the whole test suite: g++ and clang++ with -Werror, ASan+UBSan,
-#                          the valgrind constant-time label (ct), packaging, example and benchmark smoke runs
+#                          the valgrind constant-time label (ct) at -O2 and -O3 with both compilers,
+#                          every libFuzzer target for a bounded time (label fuzz), packaging,
+#                          example and benchmark smoke runs
 #
 # Build trees go to build/<name>. JOBS sets the build parallelism (default: all cores).
 set -eu
@@ -47,10 +49,11 @@ case "$job" in
       --kagi_summary='.'
     ;;
   test)
-    install_missing ca-certificates cmake ninja-build g++ clang libssl-dev openssl doctest-dev \
+    # libclang-rt-dev: clang's runtimes (ASan, UBSan, libFuzzer), which clang only recommends.
+    install_missing ca-certificates cmake ninja-build g++ clang libclang-rt-dev libssl-dev openssl doctest-dev \
       libbenchmark-dev nlohmann-json3-dev valgrind
     strict="-DKAGI_WERROR=ON -DKAGI_OPENSSL=ON"
-    echo "== g++: build, unit tests, constant-time tests (valgrind)"
+    echo "== g++: build, unit tests, constant-time tests (valgrind; the ct programs at -O2 and -O3)"
     # shellcheck disable=SC2086
     configure_build gcc g++ $strict -DKAGI_CT_TESTS=ON
     (cd build/gcc && ctest -j "$jobs" --output-on-failure)
@@ -59,14 +62,19 @@ case "$job" in
     # The clang and sanitizer builds are there for warnings, UB and memory errors,
     # not speed: -O1 with line tables only keeps their compile time down.
     light="-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
-    echo "== clang++: build, unit tests"
+    echo "== clang++: build, unit tests, constant-time tests (the ct programs at -O2 and -O3)"
     # shellcheck disable=SC2086
-    configure_build clang clang++ $strict -DKAGI_CT_TESTS=OFF "$light"
-    (cd build/clang && ctest -j "$jobs" --output-on-failure -L unit)
+    configure_build clang clang++ $strict -DKAGI_CT_TESTS=ON "$light"
+    (cd build/clang && ctest -j "$jobs" --output-on-failure -L 'unit|ct')
     echo "== g++ with ASan+UBSan: unit tests"
     # shellcheck disable=SC2086
     configure_build asan g++ $strict -DKAGI_SANITIZE=ON -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$light"
     (cd build/asan && ctest -j "$jobs" --output-on-failure -L unit)
+    echo "== clang++ libFuzzer with ASan+UBSan: every fuzz target for 20 s on its committed corpus"
+    # shellcheck disable=SC2086
+    configure_build fuzz clang++ $strict -DKAGI_BUILD_FUZZERS=ON -DKAGI_BUILD_TESTS=OFF -DKAGI_BUILD_BENCH=OFF \
+      -DKAGI_BUILD_EXAMPLES=OFF "$light"
+    (cd build/fuzz && ctest -j "$jobs" --output-on-failure -L fuzz)
     echo "== all test runs passed"
     ;;
   *)

@@ -1,0 +1,28 @@
+# cmake -DPROGRAM=kagi_fuzz -DEXPECTED="a b ..." -DCORPUS=dir -P check_targets.cmake
+# The targets the binary registers must be exactly those CMake runs (so none is
+# left out of the fuzz label), and each must have a committed, non-empty corpus.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env KAGI_FUZZ_TARGET=list ${PROGRAM}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kagi_fuzz list: exit code ${rc}\n${out}${err}")
+endif()
+string(REGEX MATCHALL "\n  [a-z0-9_]+ " lines "\n${err}")
+set(found "")
+foreach(l IN LISTS lines)
+  string(STRIP "${l}" name)
+  list(APPEND found ${name})
+endforeach()
+separate_arguments(expected UNIX_COMMAND "${EXPECTED}")
+list(SORT found)
+list(SORT expected)
+if(NOT found STREQUAL expected)
+  message(FATAL_ERROR "kagi_fuzz registers [${found}] but CMake runs [${expected}]")
+endif()
+foreach(t IN LISTS expected)
+  file(GLOB seeds "${CORPUS}/${t}/*")
+  list(LENGTH seeds n)
+  if(n EQUAL 0)
+    message(FATAL_ERROR "no committed corpus for fuzz target ${t} (tests/fuzz/corpus/${t})")
+  endif()
+  message(STATUS "${t}: ${n} corpus files")
+endforeach()
