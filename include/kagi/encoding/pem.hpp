@@ -211,14 +211,18 @@ template <class Accept>
   return base64::decode(b->body, out, true);
 }
 
-// Convenience: a PEM block with 64-character lines.
+// Convenience: a PEM block with 64-character lines. The block may hold a
+// private key (rsa_private_key::to_pem): the intermediate base64 text is
+// wiped before its memory is freed, and the result is sized once, so no
+// reallocation leaves a copy behind; the caller wipes the result.
 [[nodiscard]] inline std::string encode(std::string_view label, bytes_view der) {
-  const std::string b64 = base64::encode(der);
+  std::string b64 = base64::encode(der);
   std::string s;
   s.reserve(b64.size() + b64.size() / 64 + 2 * label.size() + 40);
   s.append(detail::begin_marker).append(label).append(detail::dashes).push_back('\n');
   for (std::size_t i = 0; i < b64.size(); i += 64) s.append(b64, i, 64).push_back('\n');
   s.append(detail::end_marker).append(label).append(detail::dashes).push_back('\n');
+  secure_wipe(std::span<char>(b64.data(), b64.size()));
   return s;
 }
 
