@@ -69,6 +69,8 @@ TEST_CASE("kagi client and kagi server: every suite and group, data both ways, c
       CHECK(p.client_log.get("master_secret") == p.server_log.get("master_secret"));
       CHECK(p.client_log.get("client_write_key") == p.server_log.get("client_write_key"));
       CHECK(!p.client_log.get("master_secret").empty());
+      CHECK(p.client_log.lines[0] == "CLIENT_RANDOM " + kagi::to_hex(c.negotiated().client_random) + " " +
+                                         kagi::to_hex(p.client_log.get("master_secret")));
 
       // Application data both ways, a big message split over records.
       std::vector<std::uint8_t> big(40000);
@@ -107,3 +109,24 @@ TEST_CASE("kagi client and kagi server: every suite and group, data both ways, c
     }
   }
 }
+
+// keylog_line writes hex by arithmetic (no table indexed by the master
+// secret, tests/ct/ct_tls): every byte value, against kagi::to_hex.
+TEST_CASE("keylog_line: lower-case hex of the client random and the master secret, every byte value") {
+  for (int start = 0; start < 256; start += 48) {
+    tls12::random cr{};
+    std::array<std::uint8_t, 48> ms{};
+    for (std::size_t i = 0; i < cr.size(); ++i) cr[i] = static_cast<std::uint8_t>(255 - (start + i) % 256);
+    for (std::size_t i = 0; i < ms.size(); ++i) ms[i] = static_cast<std::uint8_t>((start + i) % 256);
+    const auto line = tls12::keylog_line(cr, ms);
+    CHECK(std::string(line.data(), line.size()) == "CLIENT_RANDOM " + kagi::to_hex(cr) + " " + kagi::to_hex(ms));
+  }
+}
+static_assert([] {
+  tls12::random cr{};
+  std::array<std::uint8_t, 48> ms{};
+  cr[0] = 0x9a;
+  ms[47] = 0xf0;
+  const auto line = tls12::keylog_line(cr, ms);
+  return line[14] == '9' && line[15] == 'a' && line[line.size() - 2] == 'f' && line[line.size() - 1] == '0';
+}());
