@@ -1,6 +1,6 @@
 // tls12_client: a TLS 1.2 client on kagi's sans-I/O engine.
 //
-//   tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa]
+//   tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa|NAME]
 //                [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT
 //
 // Connects, completes the handshake, sends what it reads from standard input
@@ -29,7 +29,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa]\n"
+               "usage: tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa|NAME]\n"
                "                    [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT\n");
   return 2;
 }
@@ -90,14 +90,7 @@ int main(int argc, char** argv) {
     } else if (a == "--verbose") {
       verbose = true;
     } else if (a == "--suite") {
-      const std::string v = value();
-      if (v == "ecdhe-rsa") {
-        suites = {tls12::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256};
-      } else if (v == "rsa") {
-        suites = {tls12::cipher_suite::rsa_with_aes_128_gcm_sha256};
-      } else {
-        return usage();
-      }
+      if (!example::parse_suites(value(), suites)) return usage();
     } else if (a == "--group") {
       const std::string v = value();
       if (v == "x25519") {

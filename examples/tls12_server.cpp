@@ -1,6 +1,6 @@
 // tls12_server: a TLS 1.2 echo server on kagi's sans-I/O engine.
 //
-//   tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa] [--keylog FILE]
+//   tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa|NAME] [--keylog FILE]
 //                [--once] [--verbose] PORT
 //
 // Listens on 127.0.0.1:PORT, completes handshakes and echoes every byte of
@@ -27,7 +27,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa] [--keylog FILE]\n"
+               "usage: tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa|NAME] [--keylog FILE]\n"
                "                    [--once] [--verbose] PORT\n");
   return 2;
 }
@@ -60,14 +60,7 @@ int main(int argc, char** argv) {
     } else if (a == "--verbose") {
       verbose = true;
     } else if (a == "--suite") {
-      const std::string v = value();
-      if (v == "ecdhe-rsa") {
-        suites = {tls12::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256};
-      } else if (v == "rsa") {
-        suites = {tls12::cipher_suite::rsa_with_aes_128_gcm_sha256};
-      } else {
-        return usage();
-      }
+      if (!example::parse_suites(value(), suites)) return usage();
     } else if (!a.empty() && a[0] == '-') {
       return usage();
     } else {

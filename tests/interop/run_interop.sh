@@ -54,8 +54,11 @@ wait_for() {  # wait_for FILE TEXT
 keylog_line() { grep '^CLIENT_RANDOM ' "$1" | tail -n 1; }
 
 # ---- kagi client -> openssl s_server
-for case in "ecdhe-rsa x25519 RSA-PSS+SHA256" "ecdhe-rsa p256 RSA-PSS+SHA256" "ecdhe-rsa x25519 RSA+SHA256" \
-            "ecdhe-rsa p256 RSA+SHA256" "rsa x25519 RSA-PSS+SHA256"; do
+for case in "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 p256 RSA-PSS+SHA256" \
+            "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 p256 RSA+SHA256" \
+            "ECDHE-RSA-AES256-GCM-SHA384 x25519 RSA-PSS+SHA384" "ECDHE-RSA-AES256-GCM-SHA384 p256 RSA+SHA512" \
+            "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA512" "AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" \
+            "AES256-GCM-SHA384 p256 RSA+SHA256"; do
   set -- $case
   port=$((port + 1))
   rm -f s.keylog c.keylog s_server.out
@@ -71,20 +74,23 @@ for case in "ecdhe-rsa x25519 RSA-PSS+SHA256" "ecdhe-rsa p256 RSA-PSS+SHA256" "e
   [ "$out" = "poretni igak" ] || fail "kagi client -> s_server ($case): got '$out'"
   [ -n "$(keylog_line c.keylog)" ] && [ "$(keylog_line c.keylog)" = "$(keylog_line s.keylog)" ] ||
     fail "kagi client -> s_server ($case): key log lines differ"
-  if [ "$1" = ecdhe-rsa ]; then
-    want=rsa_pss_rsae_sha256
-    [ "$3" = RSA+SHA256 ] && want=rsa_pkcs1_sha256
+  grep -q "suite *TLS_$(echo "$1" | sed 's/^AES/RSA_WITH_AES/; s/^ECDHE-RSA-/ECDHE_RSA_WITH_/; s/-/_/g; s/AES128/AES_128/; s/AES256/AES_256/')" client.err ||
+    fail "kagi client -> s_server ($case): not the suite asked for"
+  case "$1" in ECDHE*)
+    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/')
     grep -q "signature *$want" client.err || fail "kagi client -> s_server ($case): signature not $want"
     g=x25519
     [ "$2" = p256 ] && g=secp256r1
     grep -q "group *$g" client.err || fail "kagi client -> s_server ($case): group not $g"
-  fi
+  esac
   pass "kagi client -> openssl s_server: $case"
 done
 
 # ---- openssl s_client -> kagi server
 for case in "ECDHE-RSA-AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 P-256 RSA+SHA256" \
-            "AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "ALL X25519 RSA-PSS+SHA256"; do
+            "ECDHE-RSA-AES256-GCM-SHA384 X25519 RSA-PSS+SHA384" "ECDHE-RSA-AES256-GCM-SHA384 P-256 RSA+SHA512" \
+            "AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "AES256-GCM-SHA384 X25519 RSA-PSS+SHA256" \
+            "ALL X25519 RSA-PSS+SHA256"; do
   set -- $case
   port=$((port + 1))
   rm -f s.keylog c.keylog server.err
@@ -106,6 +112,10 @@ CLOSE" ] || fail "s_client -> kagi server ($case): got '$out'"
   [ -n "$(keylog_line c.keylog)" ] && [ "$(keylog_line c.keylog)" = "$(keylog_line s.keylog)" ] ||
     fail "s_client -> kagi server ($case): key log lines differ"
   grep -q "suite *TLS_" server.err || fail "s_client -> kagi server ($case): no suite printed"
+  case "$1" in ECDHE*)
+    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/')
+    grep -q "signature *$want" server.err || fail "s_client -> kagi server ($case): signature not $want"
+  esac
   pass "openssl s_client -> kagi server: $case"
 done
 

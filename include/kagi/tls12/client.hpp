@@ -125,11 +125,10 @@ class client : public detail::engine<client> {
     std::size_t peer_key_size = 0;
   };
   struct expect_change_cipher_spec {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct expect_finished {
-    detail::secret_array<48> master;
+    detail::key_material km;
   };
   struct connected {};
   using state = std::variant<expect_server_hello, expect_certificate, expect_server_key_exchange,
@@ -192,8 +191,10 @@ class client : public detail::engine<client> {
     }
     if (x.renegotiation_info && !x.renegotiated_connection.empty()) return errc::tls_handshake_failure;  // RFC 5746 3.4
     if (!x.extended_master_secret && cfg_.require_extended_master_secret) return errc::tls_no_extended_master_secret;
+    suite_ = find_suite(m->cipher_suite);
     info_.suite = suite;
-    info_.kx = find_suite(m->cipher_suite)->kx;
+    info_.kx = suite_->kx;
+    transcript_.use(suite_->hash);
     info_.server_random = m->server_random;
     info_.extended_master_secret = x.extended_master_secret;
     info_.secure_renegotiation = x.renegotiation_info;
@@ -234,9 +235,7 @@ class client : public detail::engine<client> {
     const auto n = server_signed_data(info_.client_random, info_.server_random, m->params, signed_data);
     if (!n) return n.error();
     const bytes_view data = bytes_view(signed_data).first(*n);
-    const status v = scheme == signature_scheme::rsa_pss_rsae_sha256 ? st.server_key.verify_pss_sha256(data, m->signature)
-                                                                     : st.server_key.verify_pkcs1_sha256(data, m->signature);
-    if (!v) return errc::tls_bad_signature;
+    if (!detail::verify_signature(st.server_key, scheme, data, m->signature)) return errc::tls_bad_signature;
     info_.group = m->params.group;
     info_.signature = scheme;
     expect_server_hello_done next{st.server_key, m->params.group, {}, m->params.public_key.size()};
@@ -290,25 +289,11 @@ class client : public detail::engine<client> {
     if (!sent) return sent;
     const bytes_view pms = bytes_view(pre_master.v).first(pre_master_size);
     expect_change_cipher_spec next;
-    if (info_.extended_master_secret) {
-      const auto session_hash = transcript_.current();
-      next.master.v = compute_extended_master_secret(pms, session_hash);
-    } else {
-      next.master.v = compute_master_secret(pms, info_.client_random, info_.server_random);
-    }
-    next.keys = derive_session_keys(next.master.v, info_.client_random, info_.server_random);
-    if (cfg_.keylog != nullptr) {
-      const auto line = keylog_line(info_.client_random, next.master.v);
-      cfg_.keylog->log(std::string_view(line.data(), line.size()));
-      log_secret(cfg_.keylog, "pre_master_secret", pms);
-      log_secret(cfg_.keylog, "master_secret", next.master.v);
-      log_secret(cfg_.keylog, "client_write_key", next.keys.client_write_key);
-      log_secret(cfg_.keylog, "server_write_key", next.keys.server_write_key);
-      log_secret(cfg_.keylog, "client_write_iv", next.keys.client_write_iv);
-      log_secret(cfg_.keylog, "server_write_iv", next.keys.server_write_iv);
-    }
-    if (auto s = put_change_cipher_spec(next.keys.client_write_key, next.keys.client_write_iv); !s) return s;
-    const auto finished = verify_data(next.master.v, client_finished_label, transcript_.current());
+    detail::derive_keys(*suite_, info_.extended_master_secret, pms, transcript_, info_.client_random,
+                        info_.server_random, next.km);
+    log_keys(cfg_.keylog, pms, next.km);
+    if (auto s = put_change_cipher_spec(next.km.client_write_key(), next.km.client_iv.v); !s) return s;
+    const auto finished = detail::finished_data(*suite_, next.km, client_finished_label, transcript_);
     log_secret(cfg_.keylog, "client_verify_data", finished);
     if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
           writer w(out);
@@ -324,9 +309,8 @@ class client : public detail::engine<client> {
   constexpr status on_change_cipher_spec() noexcept {
     auto* st = std::get_if<expect_change_cipher_spec>(&state_);
     if (st == nullptr) return errc::tls_unexpected_message;
-    start_reading_protected(st->keys.server_write_key, st->keys.server_write_iv);
-    expect_finished next;
-    next.master = st->master;
+    start_reading_protected(st->km.server_write_key(), st->km.server_iv.v);
+    expect_finished next{st->km};
     state_ = std::move(next);
     return {};
   }
@@ -334,7 +318,7 @@ class client : public detail::engine<client> {
   constexpr status on_finished(expect_finished& st, handshake_type type, bytes_view body, bytes_view message) noexcept {
     if (type != handshake_type::finished) return errc::tls_unexpected_message;
     if (body.size() != verify_data_size) return errc::tls_decode_error;
-    auto expected = verify_data(st.master.v, server_finished_label, transcript_.current());
+    auto expected = detail::finished_data(*suite_, st.km, server_finished_label, transcript_);
     log_secret(cfg_.keylog, "server_verify_data", expected);
     const bool ok = ct_equal(expected, body);
     secure_wipe(expected);
@@ -347,6 +331,7 @@ class client : public detail::engine<client> {
 
   client_config cfg_;
   std::string_view server_name_;
+  const suite_info* suite_ = nullptr;
   state state_{};
 };
 

@@ -92,12 +92,10 @@ class server : public detail::engine<server> {
     std::optional<ecdhe_private_key> ecdhe;
   };
   struct expect_change_cipher_spec {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct expect_finished {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct connected {};
   using state = std::variant<expect_client_hello, expect_client_key_exchange, expect_change_cipher_spec,
@@ -184,6 +182,7 @@ class server : public detail::engine<server> {
     const choice c = choose(*m);
     if (c.suite == nullptr) return errc::tls_handshake_failure;
 
+    suite_ = c.suite;
     info_.suite = c.suite->suite;
     info_.kx = c.suite->kx;
     info_.client_random = m->client_random;
@@ -194,6 +193,7 @@ class server : public detail::engine<server> {
                                                                                    : info_.server_name.size() - 1;
       for (std::size_t i = 0; i < n; ++i) info_.server_name[i] = static_cast<char>(m->ext.host_name[i]);
     }
+    transcript_.use(c.suite->hash);
     transcript_.update(message);
     version_fixed_ = true;
 
@@ -234,10 +234,7 @@ class server : public detail::engine<server> {
       const bytes_view data = bytes_view(signed_data).first(*sn);
       std::array<std::uint8_t, rsa_private_key::max_bits / 8> sig{};
       const std::size_t sig_size = cfg_.key->size();
-      const status signed_ok = c.scheme == signature_scheme::rsa_pss_rsae_sha256
-                                   ? cfg_.key->sign_pss_sha256(data, sig, rng)
-                                   : cfg_.key->sign_pkcs1_sha256(data, sig, rng);
-      if (!signed_ok) return signed_ok;
+      if (auto signed_ok = detail::sign_with(*cfg_.key, c.scheme, data, sig, rng); !signed_ok) return signed_ok;
       if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
             if (out.size() < handshake_header_size) return errc::buffer_too_small;
             const auto written = encode_server_key_exchange_ecdhe(params, static_cast<std::uint16_t>(c.scheme),
@@ -287,22 +284,9 @@ class server : public detail::engine<server> {
     transcript_.update(message);
     const bytes_view pms = bytes_view(pre_master.v).first(pre_master_size);
     expect_change_cipher_spec next;
-    if (info_.extended_master_secret) {
-      next.master.v = compute_extended_master_secret(pms, transcript_.current());
-    } else {
-      next.master.v = compute_master_secret(pms, info_.client_random, info_.server_random);
-    }
-    next.keys = derive_session_keys(next.master.v, info_.client_random, info_.server_random);
-    if (cfg_.keylog != nullptr) {
-      const auto line = keylog_line(info_.client_random, next.master.v);
-      cfg_.keylog->log(std::string_view(line.data(), line.size()));
-      log_secret(cfg_.keylog, "pre_master_secret", pms);
-      log_secret(cfg_.keylog, "master_secret", next.master.v);
-      log_secret(cfg_.keylog, "client_write_key", next.keys.client_write_key);
-      log_secret(cfg_.keylog, "server_write_key", next.keys.server_write_key);
-      log_secret(cfg_.keylog, "client_write_iv", next.keys.client_write_iv);
-      log_secret(cfg_.keylog, "server_write_iv", next.keys.server_write_iv);
-    }
+    detail::derive_keys(*suite_, info_.extended_master_secret, pms, transcript_, info_.client_random,
+                        info_.server_random, next.km);
+    log_keys(cfg_.keylog, pms, next.km);
     state_ = std::move(next);
     return {};
   }
@@ -310,10 +294,8 @@ class server : public detail::engine<server> {
   constexpr status on_change_cipher_spec() noexcept {
     auto* st = std::get_if<expect_change_cipher_spec>(&state_);
     if (st == nullptr) return errc::tls_unexpected_message;
-    start_reading_protected(st->keys.client_write_key, st->keys.client_write_iv);
-    expect_finished next;
-    next.master = st->master;
-    next.keys = st->keys;
+    start_reading_protected(st->km.client_write_key(), st->km.client_iv.v);
+    expect_finished next{st->km};
     state_ = std::move(next);
     return {};
   }
@@ -321,14 +303,14 @@ class server : public detail::engine<server> {
   constexpr status on_finished(expect_finished& st, handshake_type type, bytes_view body, bytes_view message) noexcept {
     if (type != handshake_type::finished) return errc::tls_unexpected_message;
     if (body.size() != verify_data_size) return errc::tls_decode_error;
-    auto expected = verify_data(st.master.v, client_finished_label, transcript_.current());
+    auto expected = detail::finished_data(*suite_, st.km, client_finished_label, transcript_);
     log_secret(cfg_.keylog, "client_verify_data", expected);
     const bool ok = ct_equal(expected, body);
     secure_wipe(expected);
     if (!ok) return errc::tls_bad_finished;
     transcript_.update(message);
-    if (auto s = put_change_cipher_spec(st.keys.server_write_key, st.keys.server_write_iv); !s) return s;
-    const auto finished = verify_data(st.master.v, server_finished_label, transcript_.current());
+    if (auto s = put_change_cipher_spec(st.km.server_write_key(), st.km.server_iv.v); !s) return s;
+    const auto finished = detail::finished_data(*suite_, st.km, server_finished_label, transcript_);
     log_secret(cfg_.keylog, "server_verify_data", finished);
     if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
           writer w(out);
@@ -343,6 +325,7 @@ class server : public detail::engine<server> {
   }
 
   server_config cfg_;
+  const suite_info* suite_ = nullptr;
   state state_{};
 };
 
