@@ -3,7 +3,8 @@
 #
 #   sh tools/run.sh main   build, run examples/session_keys and a short throughput summary
 #   sh tools/run.sh test   the whole test suite: g++ and clang++ with -Werror, ASan+UBSan,
-#                          the valgrind constant-time label (ct), packaging, example and benchmark smoke runs
+#                          the valgrind constant-time label (ct), packaging, example and benchmark
+#                          smoke runs, and the unit label cross-compiled for AArch64 (run under qemu)
 #
 # Build trees go to build/<name>. JOBS sets the build parallelism (default: all cores).
 set -eu
@@ -48,7 +49,7 @@ case "$job" in
     ;;
   test)
     install_missing ca-certificates cmake ninja-build g++ clang libssl-dev openssl doctest-dev \
-      libbenchmark-dev nlohmann-json3-dev valgrind
+      libbenchmark-dev nlohmann-json3-dev valgrind g++-aarch64-linux-gnu qemu-user
     strict="-DKAGI_WERROR=ON -DKAGI_OPENSSL=ON"
     echo "== g++: build, unit tests, constant-time tests (valgrind)"
     # shellcheck disable=SC2086
@@ -67,6 +68,11 @@ case "$job" in
     # shellcheck disable=SC2086
     configure_build asan g++ $strict -DKAGI_SANITIZE=ON -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$light"
     (cd build/asan && ctest -j "$jobs" --output-on-failure -L unit)
+    echo "== AArch64 (g++-aarch64-linux-gnu, run under qemu-aarch64): unit tests on the portable paths"
+    # shellcheck disable=SC2086
+    configure_build aarch64 aarch64-linux-gnu-g++ -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+      -DKAGI_WERROR=ON -DKAGI_OPENSSL=OFF -DKAGI_CT_TESTS=OFF -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$light"
+    (cd build/aarch64 && ctest -j "$jobs" --output-on-failure -L unit)
     echo "== all test runs passed"
     ;;
   *)

@@ -503,6 +503,13 @@ class engine {
     log->log(std::string_view(line.data(), line.size()));
     log->secret("pre_master_secret", pms);
     log->secret("master_secret", km.master.v);
+    // AEAD suites: the key block is the two write keys, then the two IVs.
+    std::array<std::uint8_t, 2 * 32 + 8> block{};
+    std::size_t at = 0;
+    for (auto part : {km.client_write_key(), km.server_write_key(), bytes_view(km.client_iv.v), bytes_view(km.server_iv.v)})
+      for (std::uint8_t b : part) block[at++] = b;
+    log->secret("key_block", bytes_view(block).first(at));
+    secure_wipe(block);
     log->secret("client_write_key", km.client_write_key());
     log->secret("server_write_key", km.server_write_key());
     log->secret("client_write_iv", km.client_iv.v);
