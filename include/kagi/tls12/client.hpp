@@ -56,6 +56,9 @@ class certificate_verifier {
 class pinned_certificate final : public certificate_verifier {
  public:
   constexpr explicit pinned_certificate(bytes_view der) noexcept : der_(der) {}
+  constexpr ~pinned_certificate() override {}
+  constexpr pinned_certificate(const pinned_certificate&) noexcept = default;
+  constexpr pinned_certificate& operator=(const pinned_certificate&) noexcept = default;
   [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view,
                                         std::int64_t) const override {
     if (chain.empty() || der_.empty() || chain[0].size() != der_.size()) return errc::tls_certificate_refused;
