@@ -71,6 +71,10 @@ inline constexpr fe p_raw{{0xffffffffffffffff, 0x00000000ffffffff, 0x00000000000
 inline constexpr fe n_raw{{0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff, 0xffffffff00000000}};
 inline constexpr fe r2_raw{{0x0000000000000003, 0xfffffffbffffffff, 0xfffffffffffffffe, 0x00000004fffffffd}};  // R^2 mod p
 inline constexpr fe one_mont{{0x0000000000000001, 0xffffffff00000000, 0xffffffffffffffff, 0x00000000fffffffe}};  // R mod p
+// The group order n: its Montgomery constants (R = 2^256 again).
+inline constexpr u64 n0inv = 0xccd1c8aaee00bc4f;  // -n^-1 mod 2^64
+inline constexpr fe n_r2{{0x83244c95be79eea2, 0x4699799c49bd6fa6, 0x2845b2392b6bec59, 0x66e12d94f3d95620}};  // R^2 mod n
+inline constexpr fe n_one_mont{{0x0c46353d039cdaaf, 0x4319055258e8617b, 0x0000000000000000, 0x00000000ffffffff}};  // R mod n
 
 // Big-endian 32 bytes to limbs (no reduction) and back.
 [[nodiscard]] constexpr fe load_be(const std::uint8_t* s) noexcept {
@@ -99,6 +103,18 @@ constexpr void store_be(std::uint8_t* s, const fe& a) noexcept {
   u64 borrow = 0;
   for (int i = 0; i < 4; ++i) d.v[i] = subb(t.v[i], p_raw.v[i], borrow);
   (void)subb(t4, 0, borrow);  // borrow out of the fifth word: t < p
+  const u64 keep = ct::mask_from_bit(borrow);
+  fe r;
+  for (int i = 0; i < 4; ++i) r.v[i] = ct::select(keep, t.v[i], d.v[i]);
+  return r;
+}
+
+// r = (t4 : t) - m when that is not negative, else t; for (t4 : t) < 2m.
+[[nodiscard]] constexpr fe reduce_once_mod(const fe& t, u64 t4, const fe& m) noexcept {
+  fe d;
+  u64 borrow = 0;
+  for (int i = 0; i < 4; ++i) d.v[i] = subb(t.v[i], m.v[i], borrow);
+  (void)subb(t4, 0, borrow);
   const u64 keep = ct::mask_from_bit(borrow);
   fe r;
   for (int i = 0; i < 4; ++i) r.v[i] = ct::select(keep, t.v[i], d.v[i]);
@@ -221,6 +237,73 @@ struct field_mont {
     for (int i = 0; i < 4; ++i) r.v[i] ^= m & (r.v[i] ^ a.v[i]);
   }
 };
+
+// Scalars: the integers mod n (ECDSA's arithmetic on r, s, k and d) with
+// Montgomery multiplication (CIOS, R = 2^256, general reduction: n has no
+// special shape at its low end). Every value is fully reduced below n;
+// constant time (masked final subtractions, no branches).
+struct scalar_mont {
+  static constexpr const char* name = "portable";
+
+  // a b / 2^256 mod n for a, b < n.
+  template <class W>
+  [[nodiscard]] static constexpr fe mul_w(const fe& a, const fe& b) noexcept {
+    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    for (int i = 0; i < 4; ++i) {
+      u64 c = 0;
+      const u64 bi = b.v[i];
+      t0 = W::mac(a.v[0], bi, t0, c);
+      t1 = W::mac(a.v[1], bi, t1, c);
+      t2 = W::mac(a.v[2], bi, t2, c);
+      t3 = W::mac(a.v[3], bi, t3, c);
+      u64 cc = 0;
+      t4 = addc(t4, c, cc);
+      const u64 t5 = cc;
+      // t = (t + m n) / 2^64 with m = t0 n0inv (the low word then cancels).
+      const u64 m = t0 * n0inv;
+      c = 0;
+      (void)W::mac(m, n_raw.v[0], t0, c);
+      t0 = W::mac(m, n_raw.v[1], t1, c);
+      t1 = W::mac(m, n_raw.v[2], t2, c);
+      t2 = W::mac(m, n_raw.v[3], t3, c);
+      cc = 0;
+      t3 = addc(t4, c, cc);
+      t4 = t5 + cc;
+    }
+    return reduce_once_mod(fe{{t0, t1, t2, t3}}, t4, n_raw);
+  }
+  [[nodiscard]] static constexpr fe mul(const fe& a, const fe& b) noexcept {
+    return mul_w<wide::wide_native>(a, b);  // wide_portable where there is no __int128
+  }
+  [[nodiscard]] static constexpr fe sqr(const fe& a) noexcept { return mul(a, a); }
+
+  // a + b mod n and a - b mod n for a, b < n.
+  [[nodiscard]] static constexpr fe add(const fe& a, const fe& b) noexcept {
+    fe s;
+    u64 carry = 0;
+    for (int i = 0; i < 4; ++i) s.v[i] = addc(a.v[i], b.v[i], carry);
+    return reduce_once_mod(s, carry, n_raw);
+  }
+  [[nodiscard]] static constexpr fe sub(const fe& a, const fe& b) noexcept {
+    fe d;
+    u64 borrow = 0;
+    for (int i = 0; i < 4; ++i) d.v[i] = subb(a.v[i], b.v[i], borrow);
+    const u64 m = ct::mask_from_bit(borrow);  // add n back when a < b
+    u64 carry = 0;
+    for (int i = 0; i < 4; ++i) d.v[i] = addc(d.v[i], n_raw.v[i] & m, carry);
+    return d;
+  }
+};
+
+// Into and out of the Montgomery form of a scalar type S (a < n).
+template <class S>
+[[nodiscard]] constexpr fe scalar_to_mont(const fe& a) noexcept {
+  return S::mul(a, n_r2);
+}
+template <class S>
+[[nodiscard]] constexpr fe scalar_from_mont(const fe& a) noexcept {
+  return S::mul(a, fe{{1, 0, 0, 0}});
+}
 
 template <class F>
 [[nodiscard]] constexpr fe to_mont(const fe& a) noexcept {
@@ -447,11 +530,38 @@ template <class F>
   return out;
 }
 
+// P + Q for a Jacobian P and an affine Q (EFD "madd-2007-bl" without its
+// Z1 = 1 shortcuts): 8M + 3S. Not complete: P must not be the point at
+// infinity nor +-Q. The fixed-base multiplication below never meets those
+// cases (see base_mul), and the verification code checks for them.
+//   Z1Z1 = Z1^2, U2 = x2 Z1Z1, S2 = y2 Z1 Z1Z1, H = U2 - X1, r = S2 - Y1,
+//   X3 = r^2 - H^3 - 2 X1 H^2, Y3 = r (X1 H^2 - X3) - Y1 H^3, Z3 = Z1 H
+template <class F>
+[[nodiscard]] constexpr jacobian jmadd(const jacobian& p, const affine& q) noexcept {
+  const fe z1z1 = F::sqr(p.z);
+  const fe u2 = F::mul(q.x, z1z1);
+  const fe s2 = F::mul(q.y, F::mul(p.z, z1z1));
+  const fe h = F::sub(u2, p.x);
+  const fe r = F::sub(s2, p.y);
+  const fe hh = F::sqr(h);
+  const fe hhh = F::mul(h, hh);
+  const fe v = F::mul(p.x, hh);
+  const fe x3 = F::sub(F::sub(F::sqr(r), hhh), F::add(v, v));
+  const fe y3 = F::sub(F::mul(r, F::sub(v, x3)), F::mul(p.y, hhh));
+  return {x3, y3, F::mul(p.z, h)};
+}
+
 // The affine coordinates of P (Montgomery form), (0, 0) for the point at infinity.
 template <class F>
 [[nodiscard]] constexpr affine to_affine(const point& p) noexcept {
   const fe zinv = invert<F>(p.z);
   return {F::mul(p.x, zinv), F::mul(p.y, zinv)};
+}
+template <class F>
+[[nodiscard]] constexpr affine to_affine(const jacobian& p) noexcept {
+  const fe zinv = invert<F>(p.z);
+  const fe zinv2 = F::sqr(zinv);
+  return {F::mul(p.x, zinv2), F::mul(p.y, F::mul(zinv2, zinv))};
 }
 
 // True (all ones) when (x, y) satisfies y^2 = x^3 - 3x + b (Montgomery form).
@@ -547,7 +657,23 @@ template <class F>
 }
 
 // ---- d G: table[i][j] = (j + 1) 32^i G, affine; signed 5-bit digits, one
-// mixed addition per digit and no doublings.
+// mixed addition per nonzero digit and no doublings.
+//
+// The additions are Jacobian + affine (jmadd, 8M + 3S), which are not
+// complete, so the code keeps them away from their exceptional inputs: the
+// running point starts as "nothing yet" (a mask, not a point) and takes the
+// first nonzero digit's point as it is; a zero digit keeps the running point
+// (the sum is computed and dropped). No other exceptional case can occur for
+// 0 < d < n: before row j the running point is a_j G with a_j =
+// sum_{i<j} d_i 32^i, |a_j| <= 16 (32^j - 1) / 31 < 0.52 * 32^j, and the
+// point added is b_j G with b_j = d_j 32^j, |b_j| >= 32^j. a_j = 0 only when
+// every digit so far was 0 (the lowest nonzero digit, 1 <= |d_i| <= 16, is
+// not a multiple of 32). For j <= 50, |a_j| + |b_j| < 16.52 * 2^250 < n, so
+// a_j = +-b_j (mod n) would need a_j = +-b_j as integers, which |a_j| < |b_j|
+// rules out. For j = 51 (the final carry digit, 0 to 2), a_j + b_j = d, so
+// a_j = -b_j would mean d = 0 and a_j = b_j would mean d = 2 b_j = d_51 2^256
+// (mod n), a number below 2^226, while |a_j| < 0.52 * 2^255 puts d within
+// 0.52 * 2^255 of d_51 2^255.
 
 inline constexpr int base_rows = 52;     // ceil(257 / 5) digits
 inline constexpr int base_entries = 16;  // |digit| <= 16
@@ -591,43 +717,62 @@ template <class F>
   return table;
 }
 
+// d G in Jacobian coordinates for 0 < d < n, in constant time.
 template <class F>
-[[nodiscard]] point base_mul(const fe& d) noexcept {
+[[nodiscard]] jacobian base_mul(const fe& d) noexcept {
   std::int32_t digit[base_rows];
   recode_signed<5>(d, digit);
   const base_table& table = base<F>();
-  point r = infinity<F>();
-  affine s{};  // the picked multiple (named outside the loop so that it is wiped once)
+  jacobian r{F::zero(), F::one(), F::zero()};  // meaningless until the first nonzero digit
+  u64 empty = ~u64{0};                         // all ones while every digit so far was 0
+  // The picked multiple and the sum (named outside the loop so that they are wiped once).
+  affine s{};
+  jacobian sum{};
   for (int i = 0; i < base_rows; ++i) {
     std::uint32_t mag = 0, neg = 0;
     digit_abs(digit[i], mag, neg);
-    s = {};  // stays (0, 0) for digit 0: the sum is computed, then dropped
+    s = {};
     for (std::uint32_t j = 0; j < base_entries; ++j) {
       const u64 m = ct::value_barrier(ct::eq<u64>(mag, j + 1));
       or_masked(s.x, table.e[i][j].x, m);
       or_masked(s.y, table.e[i][j].y, m);
     }
     F::cmov(ct::mask_from_bit<u64>(neg), s.y, F::neg(s.y));
-    const point sum = madd<F>(r, s);
-    const u64 use = ~ct::is_zero<u64>(mag);  // digit 0 adds nothing
-    F::cmov(use, r.x, sum.x);
-    F::cmov(use, r.y, sum.y);
-    F::cmov(use, r.z, sum.z);
+    sum = jmadd<F>(r, s);
+    const u64 nonzero = ~ct::is_zero<u64>(mag);
+    const u64 first = ct::value_barrier(empty & nonzero);  // r = s
+    const u64 more = ct::value_barrier(~empty & nonzero);  // r = r + s
+    F::cmov(more, r.x, sum.x);
+    F::cmov(more, r.y, sum.y);
+    F::cmov(more, r.z, sum.z);
+    F::cmov(first, r.x, s.x);
+    F::cmov(first, r.y, s.y);
+    F::cmov(first, r.z, F::one());
+    empty &= ~nonzero;
   }
   secure_wipe(std::span<std::int32_t, base_rows>(digit));
-  secure_wipe_objects(s);  // r is d G, the public key
+  secure_wipe_objects(s, sum);  // r is d G: the caller wipes it or publishes it
   return r;
 }
 
 // ---- the operations on the portable field
 
-// 04 || X || Y of P (never the point at infinity here).
+// 04 || X || Y of an affine point, or of P (never the point at infinity here).
 template <class F>
-constexpr void encode_point(std::uint8_t* out, const point& p) noexcept {
-  const affine a = to_affine<F>(p);
+constexpr void encode_point(std::uint8_t* out, const affine& a) noexcept {
   out[0] = 0x04;
   store_be(out + 1, from_mont<F>(a.x));
   store_be(out + 33, from_mont<F>(a.y));
+}
+template <class F>
+constexpr void encode_point(std::uint8_t* out, const point& p) noexcept {
+  encode_point<F>(out, to_affine<F>(p));
+}
+
+// The base point G in Montgomery form.
+template <class F>
+[[nodiscard]] constexpr affine generator() noexcept {
+  return {to_mont<F>(load_be(gx_bytes.data())), to_mont<F>(load_be(gy_bytes.data()))};
 }
 
 // Decodes and validates a peer's point: 65 bytes, 04, x < p, y < p, on the
@@ -645,10 +790,9 @@ template <class F>
 template <class F>
 constexpr void public_key(std::uint8_t* out, const fe& d) noexcept {
   if (std::is_constant_evaluated()) {
-    const affine g{to_mont<F>(load_be(gx_bytes.data())), to_mont<F>(load_be(gy_bytes.data()))};
-    encode_point<F>(out, scalar_mul<F>(d, g));
+    encode_point<F>(out, scalar_mul<F>(d, generator<F>()));
   } else {
-    encode_point<F>(out, base_mul<F>(d));
+    encode_point<F>(out, to_affine<F>(base_mul<F>(d)));  // d G is the public key: nothing to wipe
   }
 }
 
@@ -659,6 +803,272 @@ constexpr void shared_x(std::uint8_t* out, const fe& d, const affine& q) noexcep
   fe x = from_mont<F>(r.x);
   store_be(out, x);
   secure_wipe_objects(p, r, x);  // d Q: its x-coordinate is the shared secret
+}
+
+// ---- ECDSA arithmetic (SEC 1 v2 4.1.3 and 4.1.4). The protocol around it
+// (nonces, digests, encodings, errors) is in ecdsa_p256.hpp.
+
+// n - 2 for Fermat's inverse: its low 128 bits (the high ones are
+// ffffffff 00000000 ffffffff ffffffff).
+inline constexpr u64 n_minus_2_low[2] = {0xf3b9cac2fc63254f, 0xbce6faada7179e84};
+[[nodiscard]] constexpr int n_minus_2_bit(int i) noexcept {
+  return static_cast<int>((n_minus_2_low[i / 64] >> (i % 64)) & 1u);
+}
+
+// a^(n - 2) = a^-1 mod n (0 for a = 0), Montgomery form in and out. The
+// exponent is public and fixed, so is the sequence of operations: the high
+// 128 bits of n - 2 by the chain x_k = a^(2^k - 1) (x_4 = a^15 from the
+// table), the low 128 bits by windows of up to 5 bits over the odd powers
+// a, a^3, ..., a^31 (indexes from the exponent only). 253 squarings and 42
+// multiplications. What derives from a is wiped.
+template <class S>
+[[nodiscard]] constexpr fe scalar_invert(const fe& a) noexcept {
+  fe odd[16];  // a^(2 i + 1)
+  fe a2 = S::sqr(a);
+  odd[0] = a;
+  for (int i = 1; i < 16; ++i) odd[i] = S::mul(odd[i - 1], a2);
+  fe x8 = S::mul(sqr_n<S>(odd[7], 4), odd[7]);
+  fe x16 = S::mul(sqr_n<S>(x8, 8), x8);
+  fe x32 = S::mul(sqr_n<S>(x16, 16), x16);
+  fe t = S::mul(sqr_n<S>(x32, 64), x32);  // 32 ones, 32 zeros, 32 ones
+  t = S::mul(sqr_n<S>(t, 32), x32);       // and 32 ones
+  for (int i = 127; i >= 0;) {
+    if (n_minus_2_bit(i) == 0) {
+      t = S::sqr(t);
+      --i;
+      continue;
+    }
+    int j = i < 4 ? 0 : i - 4;  // the window [j, i] ends in a one
+    while (n_minus_2_bit(j) == 0) ++j;
+    int w = 0;
+    for (int b = i; b >= j; --b) w = 2 * w + n_minus_2_bit(b);
+    t = S::mul(sqr_n<S>(t, i - j + 1), odd[w >> 1]);
+    i = j - 1;
+  }
+  secure_wipe(odd);
+  secure_wipe_objects(a2, x8, x16, x32);
+  return t;
+}
+
+// One signing attempt with the nonce k (SEC 1 4.1.3 steps 1 to 6, for
+// 0 < d < n, 0 < k < n and e < n):
+//   R = k G, r = x_R mod n, s = k^-1 (e + r d) mod n.
+// Returns all ones when r != 0 and s != 0 (otherwise the caller takes the
+// next nonce). Constant time in d and k: the fixed-base multiplication,
+// the inverses by fixed exponentiations and the Montgomery products have no
+// branch or index on them. Named intermediates are wiped.
+template <class F, class S>
+constexpr u64 ecdsa_sign(fe& r, fe& s, const fe& d, const fe& k, const fe& e) noexcept {
+  fe x;
+  if (std::is_constant_evaluated()) {
+    x = from_mont<F>(to_affine<F>(scalar_mul<F>(k, generator<F>())).x);
+  } else {
+    jacobian p = base_mul<F>(k);
+    fe zinv = invert<F>(p.z);
+    x = from_mont<F>(F::mul(p.x, F::sqr(zinv)));  // X / Z^2
+    secure_wipe_objects(p, zinv);
+  }
+  r = reduce_once_mod(x, 0, n_raw);  // x < p < 2n
+  fe km = scalar_to_mont<S>(k);
+  fe kinv = scalar_invert<S>(km);                        // k^-1 R
+  fe t = S::add(S::mul(scalar_to_mont<S>(r), d), e);     // r d + e
+  s = S::mul(kinv, t);                                   // k^-1 (e + r d)
+  secure_wipe_objects(x, km, kinv, t);
+  return ~is_zero_mask(r) & ~is_zero_mask(s);
+}
+
+// ---- verification: u1 G + u2 Q on public values, in variable time
+
+[[nodiscard]] constexpr bool is_zero(const fe& a) noexcept { return (a.v[0] | a.v[1] | a.v[2] | a.v[3]) == 0; }
+[[nodiscard]] constexpr bool equal(const fe& a, const fe& b) noexcept {
+  return ((a.v[0] ^ b.v[0]) | (a.v[1] ^ b.v[1]) | (a.v[2] ^ b.v[2]) | (a.v[3] ^ b.v[3])) == 0;
+}
+
+// The point at infinity in Jacobian coordinates: any (X : Y : 0).
+template <class F>
+[[nodiscard]] constexpr jacobian jinfinity() noexcept {
+  return {F::one(), F::one(), F::zero()};
+}
+
+// 2P (jdbl: 4M + 4S); the point at infinity stays at Z = 0.
+template <class F>
+[[nodiscard]] constexpr jacobian vt_dbl(const jacobian& p) noexcept {
+  return jdbl<F>(p, F::sqr(p.z));
+}
+
+// P + Q in Jacobian coordinates (EFD "add-2007-bl" with Z3 = Z1 Z2 H: 12M +
+// 4S), made complete by branches on the (public) points.
+template <class F>
+[[nodiscard]] constexpr jacobian vt_add(const jacobian& p, const jacobian& q) noexcept {
+  if (is_zero(p.z)) return q;
+  if (is_zero(q.z)) return p;
+  const fe z1z1 = F::sqr(p.z), z2z2 = F::sqr(q.z);
+  const fe u1 = F::mul(p.x, z2z2), u2 = F::mul(q.x, z1z1);
+  const fe s1 = F::mul(p.y, F::mul(q.z, z2z2)), s2 = F::mul(q.y, F::mul(p.z, z1z1));
+  const fe h = F::sub(u2, u1), r = F::sub(s2, s1);
+  if (is_zero(h)) return is_zero(r) ? vt_dbl<F>(p) : jinfinity<F>();
+  const fe hh = F::sqr(h);
+  const fe hhh = F::mul(h, hh);
+  const fe v = F::mul(u1, hh);
+  const fe x3 = F::sub(F::sub(F::sqr(r), hhh), F::add(v, v));
+  const fe y3 = F::sub(F::mul(r, F::sub(v, x3)), F::mul(s1, hhh));
+  return {x3, y3, F::mul(F::mul(p.z, q.z), h)};
+}
+
+// P + Q for an affine Q (jmadd's formulas, 8M + 3S), complete by branches.
+template <class F>
+[[nodiscard]] constexpr jacobian vt_madd(const jacobian& p, const affine& q) noexcept {
+  if (is_zero(p.z)) return {q.x, q.y, F::one()};
+  const fe z1z1 = F::sqr(p.z);
+  const fe h = F::sub(F::mul(q.x, z1z1), p.x);
+  const fe r = F::sub(F::mul(q.y, F::mul(p.z, z1z1)), p.y);
+  if (is_zero(h)) return is_zero(r) ? vt_dbl<F>(p) : jinfinity<F>();
+  const fe hh = F::sqr(h);
+  const fe hhh = F::mul(h, hh);
+  const fe v = F::mul(p.x, hh);
+  const fe x3 = F::sub(F::sub(F::sqr(r), hhh), F::add(v, v));
+  const fe y3 = F::sub(F::mul(r, F::sub(v, x3)), F::mul(p.y, hhh));
+  return {x3, y3, F::mul(p.z, h)};
+}
+
+// table[i] = (2 i + 1) P, Jacobian, i < N.
+template <class F, std::size_t N>
+constexpr void odd_multiples(jacobian (&table)[N], const affine& p) noexcept {
+  table[0] = {p.x, p.y, F::one()};
+  const jacobian p2 = vt_dbl<F>(table[0]);
+  for (std::size_t i = 1; i < N; ++i) table[i] = vt_add<F>(table[i - 1], p2);
+}
+
+// The same as affine points (one inversion for all, Montgomery's trick).
+template <class F, std::size_t N>
+constexpr void odd_multiples_affine(std::array<affine, N>& out, const affine& p) noexcept {
+  jacobian t[N];
+  odd_multiples<F>(t, p);
+  fe prefix[N];
+  fe acc = F::one();
+  for (std::size_t i = 0; i < N; ++i) {
+    prefix[i] = acc;
+    acc = F::mul(acc, t[i].z);
+  }
+  fe inv = invert<F>(acc);
+  for (std::size_t i = N; i-- > 0;) {
+    const fe zinv = F::mul(inv, prefix[i]);
+    inv = F::mul(inv, t[i].z);
+    const fe zinv2 = F::sqr(zinv);
+    out[i] = {F::mul(t[i].x, zinv2), F::mul(t[i].y, F::mul(zinv2, zinv))};
+  }
+}
+
+// The width-W NAF of k < 2^256: k = sum naf[i] 2^i, each nonzero digit odd
+// with |digit| < 2^(W-1), and W - 1 zeros after each. Returns the number of
+// digits up to the top nonzero one (0 for k = 0).
+template <int W>
+constexpr int wnaf(std::int8_t (&naf)[257], const fe& k) noexcept {
+  static_assert(W >= 2 && W <= 8);
+  u64 x[5] = {k.v[0], k.v[1], k.v[2], k.v[3], 0};
+  int len = 0;
+  for (int i = 0; i < 257; ++i) {
+    std::int32_t digit = 0;
+    if (x[0] & 1u) {
+      digit = static_cast<std::int32_t>(x[0] & ((1u << W) - 1));
+      if (digit >= (1 << (W - 1))) digit -= 1 << W;
+      // x -= digit: the low W bits become zero.
+      u64 c = 0;
+      if (digit > 0) {
+        x[0] = subb(x[0], static_cast<u64>(digit), c);
+        for (int j = 1; j < 5; ++j) x[j] = subb(x[j], 0, c);
+      } else {
+        x[0] = addc(x[0], static_cast<u64>(-digit), c);
+        for (int j = 1; j < 5; ++j) x[j] = addc(x[j], 0, c);
+      }
+      len = i + 1;
+    }
+    naf[i] = static_cast<std::int8_t>(digit);
+    for (int j = 0; j < 4; ++j) x[j] = (x[j] >> 1) | (x[j + 1] << 63);
+    x[4] >>= 1;
+  }
+  return len;
+}
+
+// u1 G + u2 Q by Straus's method (one chain of doublings for both) on
+// width-WG and width-5 NAFs: g_odd holds (2 i + 1) G, affine, for i <
+// 2^(WG-2); Q's odd multiples up to 15 Q are made here (Jacobian). About
+// 256 doublings, 256 / 6 additions for Q and 256 / (WG + 1) mixed ones for G.
+inline constexpr int q_window = 5;
+
+template <class F, int WG>
+[[nodiscard]] constexpr jacobian double_mul(const fe& u1, const affine* g_odd, const fe& u2, const affine& q) noexcept {
+  jacobian qt[1 << (q_window - 2)];
+  odd_multiples<F>(qt, q);
+  std::int8_t ng[257], nq[257];
+  const int lg = wnaf<WG>(ng, u1), lq = wnaf<q_window>(nq, u2);
+  jacobian r = jinfinity<F>();
+  bool started = false;  // r is not the point at infinity's placeholder any more
+  for (int i = (lg > lq ? lg : lq) - 1; i >= 0; --i) {
+    if (started) r = vt_dbl<F>(r);
+    if (const int d = nq[i]; d != 0) {
+      jacobian t = qt[(d < 0 ? -d : d) >> 1];
+      if (d < 0) t.y = F::neg(t.y);
+      r = started ? vt_add<F>(r, t) : t;
+      started = true;
+    }
+    if (const int d = ng[i]; d != 0) {
+      affine t = g_odd[(d < 0 ? -d : d) >> 1];
+      if (d < 0) t.y = F::neg(t.y);
+      r = vt_madd<F>(r, t);
+      started = true;
+    }
+  }
+  return r;
+}
+
+// SEC 1 4.1.4 steps 4 to 8 for a validated point Q and 0 < r, s < n, e < n:
+// w = s^-1, u1 = e w, u2 = r w, R = u1 G + u2 Q; valid when R is not the
+// point at infinity and x_R mod n = r. x_R = X / Z^2 is compared without an
+// inversion: X = r Z^2, or X = (r + n) Z^2 when r + n < p.
+template <class F, class S, int WG>
+[[nodiscard]] constexpr bool ecdsa_verify(const affine& q, const fe& e, const fe& r, const fe& s,
+                                          const affine* g_odd) noexcept {
+  const fe w = scalar_invert<S>(scalar_to_mont<S>(s));  // s^-1 R
+  const jacobian p = double_mul<F, WG>(S::mul(w, e), g_odd, S::mul(w, r), q);
+  if (is_zero(p.z)) return false;
+  const fe z2 = F::sqr(p.z);
+  if (equal(F::mul(to_mont<F>(r), z2), p.x)) return true;
+  fe rn;
+  u64 carry = 0;
+  for (int i = 0; i < 4; ++i) rn.v[i] = addc(r.v[i], n_raw.v[i], carry);
+  if (carry != 0 || lt_mask(rn, p_raw) == 0) return false;
+  return equal(F::mul(to_mont<F>(rn), z2), p.x);
+}
+
+// The G table for verification at run time: wNAF width 8, (2 i + 1) G for
+// i < 64 (4 KB), built on first use.
+inline constexpr int g_window = 8;
+
+template <class F>
+[[nodiscard]] const affine* g_odd_table() noexcept {
+  static const std::array<affine, (1u << (g_window - 2))> table = [] {
+    std::array<affine, (1u << (g_window - 2))> t{};
+    odd_multiples_affine<F>(t, generator<F>());
+    return t;
+  }();
+  return table.data();
+}
+
+// Verification in a constant expression: a width-5 table for G made here.
+[[nodiscard]] constexpr bool ecdsa_verify_constexpr(const affine& q, const fe& e, const fe& r, const fe& s) noexcept {
+  std::array<affine, (1u << (q_window - 2))> g{};
+  odd_multiples_affine<field_mont>(g, generator<field_mont>());
+  return ecdsa_verify<field_mont, scalar_mont, q_window>(q, e, r, s, g.data());
+}
+
+template <class F, class S>
+u64 ecdsa_sign_kernel(fe& r, fe& s, const fe& d, const fe& k, const fe& e) noexcept {
+  return ecdsa_sign<F, S>(r, s, d, k, e);
+}
+template <class F, class S>
+bool ecdsa_verify_kernel(const affine& q, const fe& e, const fe& r, const fe& s) noexcept {
+  return ecdsa_verify<F, S, g_window>(q, e, r, s, g_odd_table<F>());
 }
 
 }  // namespace detail::p256
@@ -674,13 +1084,19 @@ namespace detail::p256 {
 struct p256_kernel {
   void (*public_key)(std::uint8_t* out, const fe& d) noexcept;
   void (*shared_x)(std::uint8_t* out, const fe& d, const affine& q) noexcept;
+  u64 (*ecdsa_sign)(fe& r, fe& s, const fe& d, const fe& k, const fe& e) noexcept;
+  bool (*ecdsa_verify)(const affine& q, const fe& e, const fe& r, const fe& s) noexcept;
 };
 
 inline constexpr auto p256_table = dispatch::make_table<p256_kernel>("p256", {
 #if KAGI_X86
-    {"mulx-adx", p256_adx_needs, "ec/x86/p256_adx.hpp", {&public_key<field_mont_adx>, &shared_x<field_mont_adx>}},
+    {"mulx-adx", p256_adx_needs, "ec/x86/p256_adx.hpp",
+     {&public_key<field_mont_adx>, &shared_x<field_mont_adx>, &ecdsa_sign_kernel<field_mont_adx, scalar_mont_adx>,
+      &ecdsa_verify_kernel<field_mont_adx, scalar_mont_adx>}},
 #endif
-    {"portable", 0, {}, {&public_key<field_mont>, &shared_x<field_mont>}},
+    {"portable", 0, {},
+     {&public_key<field_mont>, &shared_x<field_mont>, &ecdsa_sign_kernel<field_mont, scalar_mont>,
+      &ecdsa_verify_kernel<field_mont, scalar_mont>}},
 });
 static_assert(p256_table.well_formed());
 
