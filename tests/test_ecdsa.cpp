@@ -191,6 +191,56 @@ TEST_CASE("ECDSA P-256 scalars mod n: Montgomery products and Fermat inverses") 
 #endif
 }
 
+TEST_CASE("P-256 inverses: safegcd against Fermat's little theorem, mod p and mod n") {
+  kagi_test::test_rng rng(37);
+  const d::fe pm1{{d::p_raw.v[0] - 1, d::p_raw.v[1], d::p_raw.v[2], d::p_raw.v[3]}};
+  const d::fe nm1 = d::load_be(n_minus_1.data());
+  std::vector<d::fe> values = {d::fe{},
+                               d::fe{{1, 0, 0, 0}},
+                               d::fe{{2, 0, 0, 0}},
+                               d::fe{{3, 0, 0, 0}},
+                               pm1,
+                               nm1,
+                               d::fe{{0, 0, 0, 0x8000000000000000}},
+                               d::fe{{0, 0, 0, 1}},
+                               d::fe{{~0ull, ~0ull, ~0ull, 0x7fffffffffffffff}},
+                               d::fe{{0x5555555555555555, 0x5555555555555555, 0x5555555555555555, 0x5555555555555555}},
+                               d::one_mont,
+                               d::n_one_mont};
+  for (int bit = 0; bit < 256; bit += 9) {
+    d::fe b{};
+    b.v[bit / 64] = std::uint64_t{1} << (bit % 64);
+    values.push_back(b);
+  }
+  for (int i = 0; i < 2000; ++i) {
+    d::fe x = random_below_n(rng);
+    if (i % 3 == 1) x.v[i % 4] = 0;                // long runs of zeros
+    if (i % 3 == 2) x.v[(i + 1) % 4] = ~0ull >> 1;  // and of ones
+    values.push_back(x);
+  }
+  for (const d::fe& x : values) {
+    // x < n < p: an element of both.
+    if (d::lt_mask(x, d::n_raw) == 0) continue;
+    CHECK(same(d::invert<F>(x), d::invert_fermat<F>(x)));
+    CHECK(same(d::scalar_invert<S>(x), d::scalar_invert_fermat<S>(x)));
+  }
+  // The values between n and p (p - 1 among them) mod p only.
+  for (const d::fe& x : {pm1, d::fe{{d::n_raw.v[0], d::n_raw.v[1], d::n_raw.v[2], d::n_raw.v[3]}},
+                         d::fe{{0, 0, 0, 0xffffffff00000001}}})
+    CHECK(same(d::invert<F>(x), d::invert_fermat<F>(x)));
+#if KAGI_X86
+  if ((kagi::cpu::allowed() & d::p256_adx_needs) == d::p256_adx_needs) {
+    for (std::size_t i = 0; i < 200; ++i) {
+      CHECK(same(d::invert<d::field_mont_adx>(values[i]), d::invert_fermat<F>(values[i])));
+      CHECK(same(d::scalar_invert<d::scalar_mont_adx>(values[i]), d::scalar_invert_fermat<S>(values[i])));
+    }
+  }
+#endif
+  // At compile time too.
+  static_assert(same(d::invert<F>(d::fe{{3, 0, 0, 0}}), d::invert_fermat<F>(d::fe{{3, 0, 0, 0}})));
+  static_assert(same(d::scalar_invert<S>(d::fe{{3, 0, 0, 0}}), d::scalar_invert_fermat<S>(d::fe{{3, 0, 0, 0}})));
+}
+
 TEST_CASE("ECDSA P-256 RFC 6979 A.2.5: nonces, signatures and verification (file)") {
   const auto records = kagi_test::parse_records("rfc/rfc6979_p256.txt");
   REQUIRE(records.size() == 7);
