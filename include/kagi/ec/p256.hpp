@@ -1,6 +1,7 @@
-// kagi/ec/p256.hpp: ECDH on NIST P-256 (SEC 1 v2 section 3.3.1; curve from
-// FIPS 186-5 / SP 800-186: y^2 = x^3 - 3x + b over GF(p), p = 2^256 - 2^224 +
-// 2^192 + 2^96 - 1, prime order n, cofactor 1).
+// kagi/ec/p256.hpp: NIST P-256 arithmetic and ECDH (SEC 1 v2 section 3.3.1;
+// curve from FIPS 186-5 / SP 800-186: y^2 = x^3 - 3x + b over GF(p), p =
+// 2^256 - 2^224 + 2^192 + 2^96 - 1, prime order n, cofactor 1), and the
+// arithmetic of ECDSA (whose protocol is in ecdsa_p256.hpp).
 //
 //   public_key(d)              = d G, SEC 1 uncompressed (04 || X || Y)
 //   shared_secret(d, peer)     = x-coordinate of d Q, 32 bytes big-endian
@@ -20,10 +21,18 @@
 // d Q is a fixed-window scalar multiplication: signed 5-bit digits, a table
 // of 1Q..16Q (8 doublings, 7 additions) read with masked scans of every
 // entry, then 51 windows of 5 Jacobian doublings and one addition, whatever
-// the scalar. d G (public_key at run time) adds 52 points picked from a
-// precomputed table of signed 5-bit multiples of 32^i G (52 x 16 affine
-// points, 53 KB, built once on first use, read with masked scans), with no
-// doublings.
+// the scalar. d G (public_key and ECDSA signing at run time) adds 52 points
+// picked from a precomputed table of signed 5-bit multiples of 32^i G (52 x
+// 16 affine points, 53 KB, built once on first use, read with masked scans),
+// with no doublings: Jacobian + affine additions (8M + 3S), which are not
+// complete, but the sums of this recoding never reach their exceptional
+// cases (the proof is at base_mul), and the first nonzero digit is taken
+// under a mask.
+//
+// Inverses (affine results, ECDSA's k^-1 and s^-1) run safegcd in constant
+// time, mod p and mod n; the scalars mod n have their own Montgomery
+// arithmetic. ECDSA verification works on public values and runs in
+// variable time: u1 G + u2 Q by Straus's method on wNAF digits.
 //
 // What derives from the scalar is wiped before returning (secure_wipe): the
 // scalar's limbs, the signed digits, the running point and the picked

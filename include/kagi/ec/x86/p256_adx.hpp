@@ -1,5 +1,6 @@
-// kagi/ec/x86/p256_adx.hpp: the P-256 field with MULX, ADCX and ADOX (BMI2 +
-// ADX), for the point formulas and scalar multiplications of p256.hpp.
+// kagi/ec/x86/p256_adx.hpp: the P-256 field and the scalars mod n with MULX,
+// ADCX and ADOX (BMI2 + ADX), for the point formulas, scalar multiplications
+// and ECDSA arithmetic of p256.hpp.
 //
 // Montgomery multiplication is one inline-assembly block: the 512-bit
 // product (MULX rows with ADCX on the low halves and ADOX on the high
