@@ -658,6 +658,53 @@ TEST_CASE("ECDSA P-256 nonces: deterministic, hedged, and edge values of k") {
   });
 }
 
+TEST_CASE("P-256 fixed-base multiplication (Jacobian + affine additions) on scalars around every window") {
+  // d = c 32^j + e for small c and e, and n - d: the comb's running sum and
+  // the added point come as close as they can (see base_mul); every result
+  // against the variable-base multiplication with complete formulas.
+  std::vector<scalar> ks;
+  const auto add_small = [](scalar k, int e) {
+    // k + e for |e| small (big-endian bytes, with carries).
+    int carry = e;
+    for (int i = 31; i >= 0 && carry != 0; --i) {
+      const int v = k[i] + carry;
+      k[i] = static_cast<std::uint8_t>(v & 0xff);
+      carry = v >> 8;
+    }
+    return k;
+  };
+  for (int j = 0; j < 52; ++j) {
+    for (int c : {1, 15, 16, 17, 31}) {
+      scalar k{};
+      const int bit = 5 * j;
+      if (bit + 5 > 256 && c != 1) continue;
+      for (int b = 0; b < 5; ++b)
+        if ((c >> b) & 1 && bit + b < 256) k[31 - (bit + b) / 8] |= static_cast<std::uint8_t>(1u << ((bit + b) % 8));
+      for (int e : {0, 1, -1, 16, -16}) ks.push_back(add_small(k, e));
+    }
+  }
+  const std::size_t base_count = ks.size();
+  for (std::size_t i = 0; i < base_count; ++i) {
+    // n - k
+    const d::fe nk = S::sub(d::fe{}, d::reduce_once_mod(d::load_be(ks[i].data()), 0, d::n_raw));
+    scalar b{};
+    d::store_be(b.data(), nk);
+    ks.push_back(b);
+  }
+  on_every_path([&](const kagi_test::path&) {
+    std::size_t checked = 0;
+    for (const scalar& k : ks) {
+      if (!kagi::p256::is_valid_private_key(k)) continue;
+      INFO("k = " << kagi::to_hex(k));
+      std::array<std::uint8_t, 65> want{};
+      d::encode_point<F>(want.data(), d::scalar_mul<F>(d::load_be(k.data()), d::generator<F>()));
+      CHECK(*kagi::p256::public_key(k) == want);
+      ++checked;
+    }
+    CHECK(checked > 1000);
+  });
+}
+
 TEST_CASE("ECDSA P-256 verification meets the exceptional additions") {
   // Q = G, -G, 2G: the tables of Q and of G hold the same points, so u1 G +
   // u2 Q passes through P + P and P + (-P) in the additions. Against the
