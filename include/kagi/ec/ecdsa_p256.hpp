@@ -270,7 +270,8 @@ template <block_hash H>
   return sig;
 }
 
-// For tests: one signature with the given nonce k (NIST SigGen lists k).
+// For tests: one signature with the given nonce k (known answers that list
+// k, such as RFC 6979's; the timing tests choose k).
 // errc::invalid_argument for d or k of 0 or >= n, or when r or s comes out
 // 0. Never sign two messages with one k: the private key follows from them.
 [[nodiscard]] constexpr result<kagi::p256::signature_type> sign_digest_with_nonce(
