@@ -29,6 +29,7 @@
 #include "kagi/math/montgomery.hpp"
 #include "kagi/math/primes.hpp"
 #include "kagi/ec/p256.hpp"
+#include "kagi/ec/ecdsa_p256.hpp"
 #include "kagi/rsa/rsa.hpp"
 #include "kagi/ec/x25519.hpp"
 

@@ -63,6 +63,7 @@ enum class errc : int {
   rsa_bad_signature,              // RSA signature does not verify
   rsa_decryption_failed,          // RSA ciphertext out of range or its padding is wrong
   rsa_fault_detected,             // RSA private operation failed its self-check; nothing released
+  ecdsa_bad_signature,            // ECDSA signature does not verify (r or s out of range, bad point, wrong value)
   // ---- key
   rsa_unsupported_key = 0x400,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
   rsa_bad_key_size,             // RSA modulus size outside the accepted range
@@ -145,6 +146,7 @@ enum class errc : int {
     case errc::rsa_bad_signature: return "RSA signature does not verify";
     case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
     case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
+    case errc::ecdsa_bad_signature: return "ECDSA signature does not verify";
     case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
     case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
     case errc::rsa_bad_modulus: return "RSA modulus is even";

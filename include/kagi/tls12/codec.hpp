@@ -139,7 +139,7 @@ enum class alert_description : std::uint8_t {
     case errc_group::encoding:
       return alert_description::decode_error;
     case errc_group::crypto:
-      // A signature or MAC that does not verify (RFC 5246 7.2.2: decrypt_error).
+      // A signature (RSA, ECDSA) or MAC that does not verify (RFC 5246 7.2.2: decrypt_error).
       return e == errc::rsa_fault_detected ? alert_description::internal_error : alert_description::decrypt_error;
     case errc_group::key:
       // A peer's key kagi cannot use: its certificate is the problem.
