@@ -1,6 +1,6 @@
 // tls12_client: a TLS 1.2 client on kagi's sans-I/O engine.
 //
-//   tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa|NAME]
+//   tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME]
 //                [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT
 //
 // Connects, completes the handshake, sends what it reads from standard input
@@ -29,7 +29,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa|NAME]\n"
+               "usage: tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME]\n"
                "                    [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT\n");
   return 2;
 }

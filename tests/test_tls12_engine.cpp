@@ -36,9 +36,40 @@ const offer offers[] = {
      tls12::signature_scheme::rsa_pss_rsae_sha512},
     {tls12::cipher_suite::rsa_with_aes_256_gcm_sha384, tls12::named_group::x25519,
      tls12::signature_scheme::rsa_pkcs1_sha384},
+    {tls12::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, tls12::named_group::x25519,
+     tls12::signature_scheme::ecdsa_secp256r1_sha256},
+    {tls12::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, tls12::named_group::secp256r1,
+     tls12::signature_scheme::ecdsa_secp384r1_sha384},
+    {tls12::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, tls12::named_group::x25519,
+     tls12::signature_scheme::ecdsa_secp521r1_sha512},
 };
 
 }  // namespace
+
+TEST_CASE("the server picks the suites its key can serve") {
+  for (const bool ecdsa : {false, true}) {
+    pair_setup p;
+    if (ecdsa) p.use_ecdsa();
+    tls12::client c(p.ccfg, p.cb.view(), "localhost");  // offers every suite
+    tls12::server s(p.scfg, p.sb.view());
+    kagi_test::pump(c, s);
+    REQUIRE(c.handshake_done());
+    const auto kx = tls12::find_suite(static_cast<std::uint16_t>(c.negotiated().suite))->kx;
+    CHECK((kx == tls12::key_exchange::ecdhe_ecdsa) == ecdsa);
+    CHECK(tls12::is_ecdsa(c.negotiated().signature) == ecdsa);
+  }
+  SUBCASE("an ECDSA server and an RSA-only client have no suite in common") {
+    pair_setup p;
+    p.use_ecdsa();
+    const tls12::cipher_suite suites[] = {tls12::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256};
+    p.ccfg.suites = suites;
+    tls12::client c(p.ccfg, p.cb.view(), "localhost");
+    tls12::server s(p.scfg, p.sb.view());
+    kagi_test::pump(c, s);
+    CHECK(s.last_error().reason == kagi::errc::tls_handshake_failure);
+    CHECK(c.last_error().alert_received);
+  }
+}
 
 TEST_CASE("kagi client and kagi server: every suite and group, data both ways, close both ways") {
   for (const auto& o : offers) {
@@ -46,6 +77,8 @@ TEST_CASE("kagi client and kagi server: every suite and group, data both ways, c
       INFO("suite " << std::string(tls12::find_suite(static_cast<std::uint16_t>(o.suite))->name) << ", group "
                     << std::string(tls12::group_name(o.group)) << ", client closes: " << client_closes);
       pair_setup p;
+      const bool ecdsa = tls12::find_suite(static_cast<std::uint16_t>(o.suite))->kx == tls12::key_exchange::ecdhe_ecdsa;
+      if (ecdsa) p.use_ecdsa();
       const tls12::cipher_suite suites[] = {o.suite};
       const tls12::named_group groups[] = {o.group};
       const tls12::signature_scheme schemes[] = {o.scheme};

@@ -38,6 +38,11 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out s
   -extfile ext.cnf >/dev/null 2>&1 || fail "signing the server certificate"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 -subj "/CN=localhost" \
   >/dev/null 2>&1 || fail "making the unrelated certificate"
+# A P-256 server certificate for the ECDHE_ECDSA suites, signed by the same CA.
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ecdsa.key -out ecdsa.csr -subj "/CN=localhost" \
+  >/dev/null 2>&1 || fail "making the P-256 key"
+openssl x509 -req -in ecdsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ecdsa.pem -days 2 \
+  -extfile ext.cnf >/dev/null 2>&1 || fail "signing the P-256 certificate"
 
 # Waits until a log file says the server listens.
 wait_for() {  # wait_for FILE TEXT
@@ -58,15 +63,18 @@ for case in "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" "ECDHE-RSA-AES12
             "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 p256 RSA+SHA256" \
             "ECDHE-RSA-AES256-GCM-SHA384 x25519 RSA-PSS+SHA384" "ECDHE-RSA-AES256-GCM-SHA384 p256 RSA+SHA512" \
             "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA512" "AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" \
-            "AES256-GCM-SHA384 p256 RSA+SHA256"; do
+            "AES256-GCM-SHA384 p256 RSA+SHA256" "ECDHE-ECDSA-AES128-GCM-SHA256 x25519 ECDSA+SHA256" \
+            "ECDHE-ECDSA-AES256-GCM-SHA384 p256 ECDSA+SHA384" "ECDHE-ECDSA-AES128-GCM-SHA256 p256 ECDSA+SHA512"; do
   set -- $case
+  cert=server.pem key=server.key
+  case "$1" in ECDHE-ECDSA*) cert=ecdsa.pem key=ecdsa.key ;; esac
   port=$((port + 1))
   rm -f s.keylog c.keylog s_server.out
-  openssl s_server -accept "127.0.0.1:$port" -naccept 1 -cert server.pem -key server.key -tls1_2 -rev \
+  openssl s_server -accept "127.0.0.1:$port" -naccept 1 -cert "$cert" -key "$key" -tls1_2 -rev \
     -sigalgs "$3" -keylogfile s.keylog > s_server.out 2>&1 &
   spid=$!
   wait_for s_server.out ACCEPT || fail "s_server did not start"
-  out=$( (echo "kagi interop"; sleep 0.3) | timeout 20 "$client" --cafile server.pem --server-name localhost \
+  out=$( (echo "kagi interop"; sleep 0.3) | timeout 20 "$client" --cafile "$cert" --server-name localhost \
     --suite "$1" --group "$2" --keylog c.keylog --verbose 127.0.0.1 "$port" 2> client.err)
   rc=$?
   wait $spid 2>/dev/null
@@ -74,10 +82,10 @@ for case in "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" "ECDHE-RSA-AES12
   [ "$out" = "poretni igak" ] || fail "kagi client -> s_server ($case): got '$out'"
   [ -n "$(keylog_line c.keylog)" ] && [ "$(keylog_line c.keylog)" = "$(keylog_line s.keylog)" ] ||
     fail "kagi client -> s_server ($case): key log lines differ"
-  grep -q "suite *TLS_$(echo "$1" | sed 's/^AES/RSA_WITH_AES/; s/^ECDHE-RSA-/ECDHE_RSA_WITH_/; s/-/_/g; s/AES128/AES_128/; s/AES256/AES_256/')" client.err ||
+  grep -q "suite *TLS_$(echo "$1" | sed 's/^AES/RSA_WITH_AES/; s/^ECDHE-RSA-/ECDHE_RSA_WITH_/; s/^ECDHE-ECDSA-/ECDHE_ECDSA_WITH_/; s/-/_/g; s/AES128/AES_128/; s/AES256/AES_256/')" client.err ||
     fail "kagi client -> s_server ($case): not the suite asked for"
   case "$1" in ECDHE*)
-    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/')
+    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/; s/^ECDSA+SHA256/ecdsa_secp256r1_sha256/; s/^ECDSA+SHA384/ecdsa_secp384r1_sha384/; s/^ECDSA+SHA512/ecdsa_secp521r1_sha512/')
     grep -q "signature *$want" client.err || fail "kagi client -> s_server ($case): signature not $want"
     g=x25519
     [ "$2" = p256 ] && g=secp256r1
@@ -90,11 +98,14 @@ done
 for case in "ECDHE-RSA-AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 P-256 RSA+SHA256" \
             "ECDHE-RSA-AES256-GCM-SHA384 X25519 RSA-PSS+SHA384" "ECDHE-RSA-AES256-GCM-SHA384 P-256 RSA+SHA512" \
             "AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "AES256-GCM-SHA384 X25519 RSA-PSS+SHA256" \
-            "ALL X25519 RSA-PSS+SHA256"; do
+            "ALL X25519 RSA-PSS+SHA256" "ECDHE-ECDSA-AES128-GCM-SHA256 X25519 ECDSA+SHA256" \
+            "ECDHE-ECDSA-AES256-GCM-SHA384 P-256 ECDSA+SHA384" "ALL P-256 ECDSA+SHA512"; do
   set -- $case
   port=$((port + 1))
   rm -f s.keylog c.keylog server.err
-  "$server" --cert server.pem --key server.key --once --verbose --keylog s.keylog "$port" 2> server.err &
+  cert=server.pem key=server.key
+  case "$3" in ECDSA*) cert=ecdsa.pem key=ecdsa.key ;; esac
+  "$server" --cert "$cert" --key "$key" --once --verbose --keylog s.keylog "$port" 2> server.err &
   spid=$!
   wait_for server.err listening || fail "kagi server did not start"
   if [ "$1" = ALL ]; then cipher_opt=""; else cipher_opt="-cipher $1 -tls1_2"; fi
@@ -112,21 +123,23 @@ CLOSE" ] || fail "s_client -> kagi server ($case): got '$out'"
   [ -n "$(keylog_line c.keylog)" ] && [ "$(keylog_line c.keylog)" = "$(keylog_line s.keylog)" ] ||
     fail "s_client -> kagi server ($case): key log lines differ"
   grep -q "suite *TLS_" server.err || fail "s_client -> kagi server ($case): no suite printed"
-  case "$1" in ECDHE*)
-    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/')
+  case "$1$3" in ECDHE*|ALL*ECDSA*)
+    want=$(echo "$3" | sed 's/^RSA-PSS+SHA/rsa_pss_rsae_sha/; s/^RSA+SHA/rsa_pkcs1_sha/; s/^ECDSA+SHA256/ecdsa_secp256r1_sha256/; s/^ECDSA+SHA384/ecdsa_secp384r1_sha384/; s/^ECDSA+SHA512/ecdsa_secp521r1_sha512/')
     grep -q "signature *$want" server.err || fail "s_client -> kagi server ($case): signature not $want"
   esac
   pass "openssl s_client -> kagi server: $case"
 done
 
 # ---- kagi client -> kagi server
-for suite in ecdhe-rsa rsa; do
+for suite in ecdhe-rsa rsa ecdhe-ecdsa; do
   port=$((port + 1))
   rm -f server.err
-  "$server" --cert server.pem --key server.key --once --suite "$suite" "$port" 2> server.err &
+  cert=server.pem key=server.key
+  [ "$suite" = ecdhe-ecdsa ] && cert=ecdsa.pem key=ecdsa.key
+  "$server" --cert "$cert" --key "$key" --once --suite "$suite" "$port" 2> server.err &
   spid=$!
   wait_for server.err listening || fail "kagi server did not start"
-  out=$( (echo "both kagi"; echo CLOSE) | timeout 20 "$client" --cafile server.pem 127.0.0.1 "$port" 2> client.err)
+  out=$( (echo "both kagi"; echo CLOSE) | timeout 20 "$client" --cafile "$cert" 127.0.0.1 "$port" 2> client.err)
   rc=$?
   wait $spid
   src=$?

@@ -429,6 +429,26 @@ template <block_hash H = sha256, random_source R>
   return detail::p256::write_der_signature(sig, out);
 }
 
+// A P-256 private key from PEM (PKCS#8 "PRIVATE KEY" or SEC 1 "EC PRIVATE
+// KEY"): the scalar, checked to be in [1, n - 1] (errc::ec_unsupported_key
+// otherwise; encoding/keys.hpp's errors for malformed input).
+[[nodiscard]] constexpr result<private_key_type> private_key_from_pem(std::string_view text) noexcept {
+  std::array<std::uint8_t, 1024> der{};
+  auto d = keys::read_p256_private_pem(text, der);
+  if (!d) {
+    secure_wipe(der);
+    return d.error();
+  }
+  private_key_type k{};
+  for (std::size_t i = 0; i < 32; ++i) k[i] = (*d)[i];
+  secure_wipe(der);
+  if (!is_valid_private_key(k)) {
+    secure_wipe(k);
+    return errc::ec_unsupported_key;
+  }
+  return k;
+}
+
 }  // namespace p256
 
 }  // namespace kagi

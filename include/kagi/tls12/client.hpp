@@ -101,13 +101,23 @@ class client : public detail::engine<client> {
       if (find_suite(static_cast<std::uint16_t>(s)) == nullptr) { stop(errc::invalid_argument, false); return; }
     for (auto s : cfg_.signature_schemes)
       if (!is_supported(s)) { stop(errc::invalid_argument, false); return; }
+    if (cfg_.groups.size() > 2) { stop(errc::invalid_argument, false); return; }  // x25519, secp256r1 at most
     for (auto g : cfg_.groups)
       if (ecdh_public_key_size(g) == 0) { stop(errc::invalid_argument, false); return; }
     cfg_.rng->fill(info_.client_random);
     client_hello_params p;
     p.client_random = info_.client_random;
     p.suites = cfg_.suites;
-    p.groups = cfg_.groups;
+    // In TLS 1.2 supported_groups also names the curves of ECDSA
+    // certificates the client accepts (RFC 8422 5.1.1): with ECDHE_ECDSA
+    // suites offered, secp256r1 (the only certificate curve kagi verifies)
+    // joins the list if the configuration left it out.
+    for (auto g : cfg_.groups) groups_[group_count_++] = g;
+    bool ecdsa = false, p256 = false;
+    for (auto s : cfg_.suites) ecdsa |= find_suite(static_cast<std::uint16_t>(s))->kx == key_exchange::ecdhe_ecdsa;
+    for (auto g : cfg_.groups) p256 |= g == named_group::secp256r1;
+    if (ecdsa && !p256 && group_count_ < groups_.size()) groups_[group_count_++] = named_group::secp256r1;
+    p.groups = std::span<const named_group>(groups_.data(), group_count_);
     p.signature_schemes = cfg_.signature_schemes;
     p.server_name = server_name;
     if (auto s = put_handshake([&](mutable_bytes out) { return encode_client_hello(p, out); }); !s)
@@ -119,10 +129,10 @@ class client : public detail::engine<client> {
   struct expect_server_hello {};
   struct expect_certificate {};
   struct expect_server_key_exchange {
-    rsa_public_key server_key;
+    detail::peer_key server_key;
   };
   struct expect_server_hello_done {
-    rsa_public_key server_key;
+    detail::peer_key server_key;
     named_group group{};
     std::array<std::uint8_t, 65> peer_key{};  // the server's ECDHE public key
     std::size_t peer_key_size = 0;
@@ -143,8 +153,8 @@ class client : public detail::engine<client> {
     return false;
   }
   constexpr bool offered(named_group g) const noexcept {
-    for (auto x : cfg_.groups)
-      if (x == g) return true;
+    for (std::size_t i = 0; i < group_count_; ++i)
+      if (groups_[i] == g) return true;
     return false;
   }
   constexpr bool offered(signature_scheme g) const noexcept {
@@ -214,13 +224,27 @@ class client : public detail::engine<client> {
     if (chain->empty()) return errc::tls_certificate_refused;
     if (cfg_.verifier == nullptr) return errc::tls_certificate_refused;
     if (auto s = cfg_.verifier->verify(chain->list(), server_name_, cfg_.now); !s) return s;
-    auto key = rsa_public_key::from_der(chain->certs[0], cfg_.min_rsa_bits);
-    if (!key) return key.error();
+    // The leaf's key must be what the suite signs or encrypts with: P-256
+    // for ECDHE_ECDSA, RSA otherwise.
+    detail::peer_key key;
+    if (info_.kx == key_exchange::ecdhe_ecdsa) {
+      auto spki = keys::read_certificate_spki(chain->certs[0]);
+      if (!spki) return spki.error();
+      auto point = keys::read_p256_spki(*spki);
+      if (!point) return point.error();
+      if (point->size() != 65 || (*point)[0] != 0x04) return errc::ec_unsupported_key;
+      detail::copy_bytes_to(key.ec.data(), *point);
+      key.is_ec = true;
+    } else {
+      auto rsa = rsa_public_key::from_der(chain->certs[0], cfg_.min_rsa_bits);
+      if (!rsa) return rsa.error();
+      key.rsa = *rsa;
+    }
     transcript_.update(message);
     if (info_.kx == key_exchange::rsa) {
-      state_ = expect_server_hello_done{*key, {}, {}, 0};
+      state_ = expect_server_hello_done{key, {}, {}, 0};
     } else {
-      state_ = expect_server_key_exchange{*key};
+      state_ = expect_server_key_exchange{key};
     }
     return {};
   }
@@ -232,7 +256,7 @@ class client : public detail::engine<client> {
     if (!m) return m.error() == errc::tls_unsupported_group ? errc::tls_illegal_parameter : m.error();
     if (!offered(m->params.group)) return errc::tls_illegal_parameter;
     const auto scheme = static_cast<signature_scheme>(m->signature_algorithm);
-    if (!offered(scheme)) return errc::tls_illegal_parameter;
+    if (!offered(scheme) || is_ecdsa(scheme) != st.server_key.is_ec) return errc::tls_illegal_parameter;
     // client_random || server_random || ServerECDHParams
     std::array<std::uint8_t, 64 + 4 + 65> signed_data{};
     const auto n = server_signed_data(info_.client_random, info_.server_random, m->params, signed_data);
@@ -262,7 +286,8 @@ class client : public detail::engine<client> {
       pre_master.v[0] = tls12_version >> 8;
       pre_master.v[1] = tls12_version & 0xff;
       rng.fill(std::span<std::uint8_t>(pre_master.v).subspan(2));
-      const rsa_public_key& key = st.server_key;
+      if (!st.server_key.rsa) return errc::rsa_unsupported_key;
+      const rsa_public_key& key = *st.server_key.rsa;
       sent = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
         const std::size_t k = key.size();
         if (out.size() < 6 + k) return errc::buffer_too_small;
@@ -335,6 +360,8 @@ class client : public detail::engine<client> {
   client_config cfg_;
   std::string_view server_name_;
   const suite_info* suite_ = nullptr;
+  std::array<named_group, 3> groups_{};  // what supported_groups offers
+  std::size_t group_count_ = 0;
   state state_{};
 };
 

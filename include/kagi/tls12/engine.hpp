@@ -43,6 +43,7 @@
 #include "../core/result.hpp"
 #include "../hash/sha256.hpp"
 #include "../hash/sha512.hpp"
+#include "../ec/ecdsa_p256.hpp"
 #include "../rsa/keys.hpp"
 #include "codec.hpp"
 #include "keylog.hpp"
@@ -97,9 +98,10 @@ inline constexpr std::size_t min_handshake_buffer = 4096;
 inline constexpr std::size_t recommended_handshake_buffer = handshake_header_size + 65536;
 
 // The default offers, in preference order.
-inline constexpr std::array<cipher_suite, 4> default_suites{
-    cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256, cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384,
-    cipher_suite::rsa_with_aes_128_gcm_sha256, cipher_suite::rsa_with_aes_256_gcm_sha384};
+inline constexpr std::array<cipher_suite, 6> default_suites{
+    cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256,
+    cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384,
+    cipher_suite::rsa_with_aes_128_gcm_sha256,         cipher_suite::rsa_with_aes_256_gcm_sha384};
 inline constexpr std::array<named_group, 2> default_groups{named_group::x25519, named_group::secp256r1};
 
 // Why an engine stopped: the reason, the alert, and whether it was sent (our
@@ -234,31 +236,74 @@ constexpr void derive_keys(const suite_info& s, bool extended, bytes_view pms, c
   return verify_data<sha256>(km.master.v, label, t.current<sha256>());
 }
 
-// ServerKeyExchange signatures by scheme.
-[[nodiscard]] constexpr status verify_signature(const rsa_public_key& key, signature_scheme s, bytes_view data,
+// The server's certificate key as the client holds it: RSA, or a P-256 point.
+struct peer_key {
+  std::optional<rsa_public_key> rsa;
+  std::array<std::uint8_t, 65> ec{};
+  bool is_ec = false;
+};
+
+// ServerKeyExchange signatures by scheme (the scheme must fit the key: an
+// ECDSA scheme an EC key, an RSA one an RSA key; checked by the callers).
+template <class H>
+[[nodiscard]] constexpr status verify_ecdsa(const peer_key& key, bytes_view data, bytes_view sig) noexcept {
+  const auto digest = H::hash(data);
+  return p256::verify_digest(key.ec, digest, sig);
+}
+[[nodiscard]] constexpr status verify_signature(const peer_key& key, signature_scheme s, bytes_view data,
                                                 bytes_view sig) noexcept {
+  if (is_ecdsa(s) != key.is_ec || (!key.is_ec && !key.rsa)) return errc::tls_illegal_parameter;
   switch (s) {
-    case signature_scheme::rsa_pkcs1_sha256: return key.verify<sha256>(rsa_padding::pkcs1_v15, data, sig);
-    case signature_scheme::rsa_pkcs1_sha384: return key.verify<sha384>(rsa_padding::pkcs1_v15, data, sig);
-    case signature_scheme::rsa_pkcs1_sha512: return key.verify<sha512>(rsa_padding::pkcs1_v15, data, sig);
-    case signature_scheme::rsa_pss_rsae_sha256: return key.verify<sha256>(rsa_padding::pss, data, sig);
-    case signature_scheme::rsa_pss_rsae_sha384: return key.verify<sha384>(rsa_padding::pss, data, sig);
-    case signature_scheme::rsa_pss_rsae_sha512: return key.verify<sha512>(rsa_padding::pss, data, sig);
+    case signature_scheme::rsa_pkcs1_sha256: return key.rsa->verify<sha256>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pkcs1_sha384: return key.rsa->verify<sha384>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pkcs1_sha512: return key.rsa->verify<sha512>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha256: return key.rsa->verify<sha256>(rsa_padding::pss, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha384: return key.rsa->verify<sha384>(rsa_padding::pss, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha512: return key.rsa->verify<sha512>(rsa_padding::pss, data, sig);
+    case signature_scheme::ecdsa_secp256r1_sha256: return verify_ecdsa<sha256>(key, data, sig);
+    case signature_scheme::ecdsa_secp384r1_sha384: return verify_ecdsa<sha384>(key, data, sig);
+    case signature_scheme::ecdsa_secp521r1_sha512: return verify_ecdsa<sha512>(key, data, sig);
   }
   return errc::tls_illegal_parameter;
 }
+[[nodiscard]] constexpr status verify_signature(const rsa_public_key& key, signature_scheme s, bytes_view data,
+                                                bytes_view sig) noexcept {
+  peer_key k;
+  k.rsa = key;
+  return verify_signature(k, s, data, sig);
+}
+
+// The server's signing key: RSA or P-256.
+struct signing_key {
+  const rsa_private_key* rsa = nullptr;
+  const p256::private_key_type* ec = nullptr;
+};
+// Signs into sig; returns the signature's length.
 template <class R>
-[[nodiscard]] constexpr status sign_with(const rsa_private_key& key, signature_scheme s, bytes_view data,
-                                         mutable_bytes sig, R& rng) noexcept {
-  switch (s) {
-    case signature_scheme::rsa_pkcs1_sha256: return key.sign<sha256>(rsa_padding::pkcs1_v15, data, sig, rng);
-    case signature_scheme::rsa_pkcs1_sha384: return key.sign<sha384>(rsa_padding::pkcs1_v15, data, sig, rng);
-    case signature_scheme::rsa_pkcs1_sha512: return key.sign<sha512>(rsa_padding::pkcs1_v15, data, sig, rng);
-    case signature_scheme::rsa_pss_rsae_sha256: return key.sign<sha256>(rsa_padding::pss, data, sig, rng);
-    case signature_scheme::rsa_pss_rsae_sha384: return key.sign<sha384>(rsa_padding::pss, data, sig, rng);
-    case signature_scheme::rsa_pss_rsae_sha512: return key.sign<sha512>(rsa_padding::pss, data, sig, rng);
+[[nodiscard]] constexpr result<std::size_t> sign_with(const signing_key& key, signature_scheme s, bytes_view data,
+                                                      mutable_bytes sig, R& rng) noexcept {
+  if (is_ecdsa(s)) {
+    if (key.ec == nullptr) return errc::invalid_argument;
+    switch (s) {
+      case signature_scheme::ecdsa_secp384r1_sha384: return p256::sign<sha384>(*key.ec, data, sig, rng);
+      case signature_scheme::ecdsa_secp521r1_sha512: return p256::sign<sha512>(*key.ec, data, sig, rng);
+      default: return p256::sign<sha256>(*key.ec, data, sig, rng);
+    }
   }
-  return errc::invalid_argument;
+  if (key.rsa == nullptr) return errc::invalid_argument;
+  const rsa_private_key& k = *key.rsa;
+  status st = errc::invalid_argument;
+  switch (s) {
+    case signature_scheme::rsa_pkcs1_sha256: st = k.sign<sha256>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pkcs1_sha384: st = k.sign<sha384>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pkcs1_sha512: st = k.sign<sha512>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha256: st = k.sign<sha256>(rsa_padding::pss, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha384: st = k.sign<sha384>(rsa_padding::pss, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha512: st = k.sign<sha512>(rsa_padding::pss, data, sig, rng); break;
+    default: break;
+  }
+  if (!st) return st.error();
+  return k.size();
 }
 
 // Lets the rsa/ecdhe templates draw from the engine's random_generator.

@@ -40,6 +40,8 @@ namespace kagi::tls12 {
 enum class cipher_suite : std::uint16_t {
   rsa_with_aes_128_gcm_sha256 = 0x009c,        // TLS_RSA_WITH_AES_128_GCM_SHA256 (RFC 5288)
   rsa_with_aes_256_gcm_sha384 = 0x009d,        // TLS_RSA_WITH_AES_256_GCM_SHA384 (RFC 5288)
+  ecdhe_ecdsa_with_aes_128_gcm_sha256 = 0xc02b,  // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289)
+  ecdhe_ecdsa_with_aes_256_gcm_sha384 = 0xc02c,  // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (RFC 5289)
   ecdhe_rsa_with_aes_128_gcm_sha256 = 0xc02f,  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RFC 5289)
   ecdhe_rsa_with_aes_256_gcm_sha384 = 0xc030,  // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (RFC 5289)
 };
@@ -47,7 +49,7 @@ enum class cipher_suite : std::uint16_t {
 inline constexpr std::uint16_t empty_renegotiation_info_scsv = 0x00ff;  // RFC 5746 section 3.3
 inline constexpr std::uint16_t fallback_scsv = 0x5600;                  // RFC 7507
 
-enum class key_exchange : std::uint8_t { rsa, ecdhe_rsa };
+enum class key_exchange : std::uint8_t { rsa, ecdhe_rsa, ecdhe_ecdsa };
 enum class prf_hash : std::uint8_t { sha256, sha384 };  // the PRF's and the transcript's hash
 
 // What a suite means: its key exchange, the PRF's hash, the AES key size.
@@ -59,7 +61,11 @@ struct suite_info {
   const char* name;      // the IANA name
 };
 
-inline constexpr std::array<suite_info, 4> supported_suites{{
+inline constexpr std::array<suite_info, 6> supported_suites{{
+    {cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, key_exchange::ecdhe_ecdsa, prf_hash::sha256, 128,
+     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+    {cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, key_exchange::ecdhe_ecdsa, prf_hash::sha384, 256,
+     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
     {cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256, key_exchange::ecdhe_rsa, prf_hash::sha256, 128,
      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
     {cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384, key_exchange::ecdhe_rsa, prf_hash::sha384, 256,
@@ -78,7 +84,9 @@ inline constexpr std::array<suite_info, 4> supported_suites{{
 }
 
 // ---- signature schemes (RFC 8446 section 4.2.3 values; TLS 1.2's
-// SignatureAndHashAlgorithm is hash << 8 | signature with the same codes)
+// SignatureAndHashAlgorithm is hash << 8 | signature with the same codes, so
+// in TLS 1.2 0x0403/0x0503/0x0603 mean ECDSA with SHA-256/384/512 on the
+// certificate's curve, here P-256)
 
 enum class signature_scheme : std::uint16_t {
   rsa_pkcs1_sha256 = 0x0401,
@@ -87,12 +95,23 @@ enum class signature_scheme : std::uint16_t {
   rsa_pss_rsae_sha256 = 0x0804,
   rsa_pss_rsae_sha384 = 0x0805,
   rsa_pss_rsae_sha512 = 0x0806,
+  ecdsa_secp256r1_sha256 = 0x0403,
+  ecdsa_secp384r1_sha384 = 0x0503,
+  ecdsa_secp521r1_sha512 = 0x0603,
 };
 
-inline constexpr std::array<signature_scheme, 6> supported_signature_schemes{
-    signature_scheme::rsa_pss_rsae_sha256, signature_scheme::rsa_pss_rsae_sha384,
-    signature_scheme::rsa_pss_rsae_sha512, signature_scheme::rsa_pkcs1_sha256,
-    signature_scheme::rsa_pkcs1_sha384,    signature_scheme::rsa_pkcs1_sha512};
+inline constexpr std::array<signature_scheme, 9> supported_signature_schemes{
+    signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
+    signature_scheme::ecdsa_secp521r1_sha512, signature_scheme::rsa_pss_rsae_sha256,
+    signature_scheme::rsa_pss_rsae_sha384,    signature_scheme::rsa_pss_rsae_sha512,
+    signature_scheme::rsa_pkcs1_sha256,       signature_scheme::rsa_pkcs1_sha384,
+    signature_scheme::rsa_pkcs1_sha512};
+
+// ECDSA (true) or RSA (false).
+[[nodiscard]] constexpr bool is_ecdsa(signature_scheme s) noexcept {
+  return s == signature_scheme::ecdsa_secp256r1_sha256 || s == signature_scheme::ecdsa_secp384r1_sha384 ||
+         s == signature_scheme::ecdsa_secp521r1_sha512;
+}
 
 [[nodiscard]] constexpr bool is_supported(signature_scheme s) noexcept {
   for (auto x : supported_signature_schemes)
@@ -108,6 +127,9 @@ inline constexpr std::array<signature_scheme, 6> supported_signature_schemes{
     case signature_scheme::rsa_pss_rsae_sha256: return "rsa_pss_rsae_sha256";
     case signature_scheme::rsa_pss_rsae_sha384: return "rsa_pss_rsae_sha384";
     case signature_scheme::rsa_pss_rsae_sha512: return "rsa_pss_rsae_sha512";
+    case signature_scheme::ecdsa_secp256r1_sha256: return "ecdsa_secp256r1_sha256";
+    case signature_scheme::ecdsa_secp384r1_sha384: return "ecdsa_secp384r1_sha384";
+    case signature_scheme::ecdsa_secp521r1_sha512: return "ecdsa_secp521r1_sha512";
   }
   return "unknown";
 }

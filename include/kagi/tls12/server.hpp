@@ -43,8 +43,9 @@ namespace kagi::tls12 {
 
 struct server_config {
   random_generator* rng = nullptr;                   // required
-  std::span<const bytes_view> certificate_chain;     // DER, leaf first (the leaf's key is `key`)
-  const rsa_private_key* key = nullptr;              // required
+  std::span<const bytes_view> certificate_chain;     // DER, leaf first (the leaf's key is `key` or `ecdsa_key`)
+  const rsa_private_key* key = nullptr;              // an RSA certificate's key, or
+  const p256::private_key_type* ecdsa_key = nullptr;  // a P-256 certificate's key (exactly one of the two)
   std::span<const cipher_suite> suites = default_suites;  // the server's preference order
   std::span<const named_group> groups = default_groups;
   std::span<const signature_scheme> signature_schemes = supported_signature_schemes;
@@ -64,7 +65,7 @@ class server : public detail::engine<server> {
   [[nodiscard]] static constexpr std::size_t out_buffer_needed(const server_config& c) noexcept {
     std::size_t chain = 7;
     for (auto cert : c.certificate_chain) chain += 3 + cert.size();
-    const std::size_t key = c.key != nullptr ? c.key->size() : 512;
+    const std::size_t key = c.key != nullptr ? c.key->size() : c.ecdsa_key != nullptr ? 72 : 512;
     const std::size_t flight = 128 + chain + (4 + 4 + 65 + 4 + key) + 4;
     const std::size_t headers = record_header_size * (flight / max_plaintext_length + 4);
     const std::size_t need = flight + headers + 6 + 16 + 29 + alert_reserve;
@@ -74,7 +75,8 @@ class server : public detail::engine<server> {
   constexpr server(const server_config& config, const buffers& b) noexcept
       : base(b, config.max_empty_records), cfg_(config) {
     if (last_error().reason != errc::ok) return;
-    if (cfg_.rng == nullptr || cfg_.key == nullptr || cfg_.certificate_chain.empty() || cfg_.suites.empty())
+    if (cfg_.rng == nullptr || (cfg_.key == nullptr) == (cfg_.ecdsa_key == nullptr) || cfg_.certificate_chain.empty() ||
+        cfg_.suites.empty())
       { stop(errc::invalid_argument, false); return; }
     for (auto s : cfg_.suites)
       if (find_suite(static_cast<std::uint16_t>(s)) == nullptr) { stop(errc::invalid_argument, false); return; }
@@ -123,9 +125,11 @@ class server : public detail::engine<server> {
   };
   constexpr choice choose(const client_hello& m) const noexcept {
     choice c;
+    const bool ec_key = cfg_.ecdsa_key != nullptr;
     for (auto s : cfg_.suites) {
       if (!list_contains(m.cipher_suites, static_cast<std::uint16_t>(s))) continue;
       const suite_info* info = find_suite(static_cast<std::uint16_t>(s));
+      if ((info->kx == key_exchange::ecdhe_ecdsa) != ec_key) continue;  // the suite needs the other key type
       if (info->kx == key_exchange::rsa) {
         c.suite = info;
         return c;
@@ -148,7 +152,7 @@ class server : public detail::engine<server> {
         for (std::size_t i = 0; i + 1 < m.ext.signature_schemes.size() && !have_scheme; i += 2) {
           const auto sch = static_cast<signature_scheme>(load_be16(m.ext.signature_schemes.data() + i));
           for (auto mine : cfg_.signature_schemes) {
-            if (mine == sch) {
+            if (mine == sch && is_ecdsa(mine) == ec_key) {
               c.scheme = sch;
               have_scheme = true;
               break;
@@ -158,7 +162,11 @@ class server : public detail::engine<server> {
       }
       bool uncompressed = !m.ext.ec_point_formats;
       for (auto f : m.ext.point_formats) uncompressed |= f == ec_point_format_uncompressed;
-      if (have_group && have_scheme && uncompressed && !cfg_.groups.empty()) {
+      // An ECDSA certificate's curve must be one the client lists too
+      // (RFC 8422 5.1.1; kagi's certificates are P-256).
+      const bool cert_curve = !ec_key || !m.ext.supported_groups ||
+                              list_contains(m.ext.groups, static_cast<std::uint16_t>(named_group::secp256r1));
+      if (have_group && have_scheme && uncompressed && cert_curve && !cfg_.groups.empty()) {
         c.suite = info;
         return c;
       }
@@ -233,8 +241,9 @@ class server : public detail::engine<server> {
       if (!sn) return sn.error();
       const bytes_view data = bytes_view(signed_data).first(*sn);
       std::array<std::uint8_t, rsa_private_key::max_bits / 8> sig{};
-      const std::size_t sig_size = cfg_.key->size();
-      if (auto signed_ok = detail::sign_with(*cfg_.key, c.scheme, data, sig, rng); !signed_ok) return signed_ok;
+      const auto signed_size = detail::sign_with(detail::signing_key{cfg_.key, cfg_.ecdsa_key}, c.scheme, data, sig, rng);
+      if (!signed_size) return signed_size.error();
+      const std::size_t sig_size = *signed_size;
       if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
             if (out.size() < handshake_header_size) return errc::buffer_too_small;
             const auto written = encode_server_key_exchange_ecdhe(params, static_cast<std::uint16_t>(c.scheme),
