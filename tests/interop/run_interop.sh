@@ -94,11 +94,12 @@ for case in "ECDHE-RSA-AES128-GCM-SHA256 x25519 RSA-PSS+SHA256" "ECDHE-RSA-AES12
   pass "kagi client -> openssl s_server: $case"
 done
 
-# ---- openssl s_client -> kagi server
+# ---- openssl s_client -> kagi server (an ECDSA certificate's curve, P-256, must be among the client's
+# groups in TLS 1.2: RFC 8422 5.1.1)
 for case in "ECDHE-RSA-AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "ECDHE-RSA-AES128-GCM-SHA256 P-256 RSA+SHA256" \
             "ECDHE-RSA-AES256-GCM-SHA384 X25519 RSA-PSS+SHA384" "ECDHE-RSA-AES256-GCM-SHA384 P-256 RSA+SHA512" \
             "AES128-GCM-SHA256 X25519 RSA-PSS+SHA256" "AES256-GCM-SHA384 X25519 RSA-PSS+SHA256" \
-            "ALL X25519 RSA-PSS+SHA256" "ECDHE-ECDSA-AES128-GCM-SHA256 X25519 ECDSA+SHA256" \
+            "ALL X25519 RSA-PSS+SHA256" "ECDHE-ECDSA-AES128-GCM-SHA256 X25519:P-256 ECDSA+SHA256" \
             "ECDHE-ECDSA-AES256-GCM-SHA384 P-256 ECDSA+SHA384" "ALL P-256 ECDSA+SHA512"; do
   set -- $case
   port=$((port + 1))
