@@ -11,8 +11,9 @@
 // certificate::parse(der) checks, and refuses with an error code:
 // - DER only (encoding/der.hpp: definite minimal lengths, minimal INTEGERs,
 //   BIT STRING padding; here too: BOOLEAN is 00 or FF, a DEFAULT value is never
-//   encoded, SET OF elements in DER order, named bit lists without trailing
-//   zero bits), every length against its container, nothing after the end;
+//   encoded, SET OF elements in DER order; keyUsage's named bit list is the
+//   one exception: trailing zero bits are tolerated, see read_key_usage),
+//   every length against its container, nothing after the end;
 // - version v3, or v1 without unique IDs and extensions (v2 and an explicit
 //   v1 are refused); the inner and outer signature AlgorithmIdentifiers
 //   byte-equal; the signature algorithm's parameters: NULL for
@@ -348,14 +349,19 @@ enum class pss_hash : std::uint8_t { sha1, sha256, sha384, sha512, other };
   return signature_algorithm::unsupported;
 }
 
-// A named bit list (keyUsage) in DER: at least one bit, no trailing zero bits (X.690 11.2.2).
+// keyUsage: a BIT STRING with at least one bit set (RFC 5280 4.2.1.3).
+// DER wants a named bit list without trailing zero bits (X.690 11.2.2), but
+// that one rule is not enforced: two roots of Debian's bundle (Trustwave's
+// ECC ones) carry a whole zero byte after their bits, as OpenSSL and Go take.
 [[nodiscard]] constexpr result<std::uint16_t> read_key_usage(bytes_view value) noexcept {
   der::reader top(value);
   auto bits = top.read_bit_string_bits();
   KAGI_TRY(bits);
   KAGI_TRY(top.expect_end());
   const bytes_view b = bits->bytes;
-  if (b.empty() || ((b[b.size() - 1] >> bits->unused_bits) & 1u) == 0) return errc::x509_malformed;
+  bool any = false;
+  for (std::uint8_t byte : b) any = any || byte != 0;
+  if (!any) return errc::x509_malformed;
   std::uint16_t v = 0;
   for (std::size_t i = 0; i < b.size() && i < 2; ++i)
     for (unsigned bit = 0; bit < 8; ++bit)
@@ -519,7 +525,8 @@ constexpr result<certificate> certificate::parse(bytes_view der_in) noexcept {
   }
   auto serial = tbs.read_integer_raw();
   KAGI_TRY(serial);
-  if (serial->size() > 21) return errc::x509_malformed;  // RFC 5280 4.1.2.2: at most 20 octets (+ a sign byte)
+  // RFC 5280 4.1.2.2: at most 20 octets (and the 00 that keeps a positive one positive).
+  if (serial->size() > 21 || (serial->size() == 21 && (*serial)[0] != 0)) return errc::x509_malformed;
   c.serial = *serial;
 
   auto inner_alg = tbs.read_element();
