@@ -27,6 +27,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -173,7 +174,13 @@ struct cert_parts {
   }
 };
 
-kagi::result<x509::certificate> parse(const bytes& der) { return x509::certificate::parse(der); }
+// Parses a copy kept until the end of the program: a certificate's views
+// point into its DER, which must outlive it (a deque never moves its elements).
+kagi::result<x509::certificate> parse(const bytes& der) {
+  static std::deque<bytes> kept;
+  kept.push_back(der);
+  return x509::certificate::parse(kept.back());
+}
 errc parse_error(const bytes& der) { return parse(der).error(); }
 
 std::string read_file(const std::string& path) {
