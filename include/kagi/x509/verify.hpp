@@ -184,9 +184,11 @@ template <class H>
 // when the key's type does not fit the algorithm), x509_unsupported_algorithm
 // (the signature algorithm, or a key type kagi does not verify with), or a
 // refused RSA key's code (rsa_bad_key_size for one below min_rsa_bits ...).
+// prepared: the issuer's RSA key made already (a trust store keeps them), or
+// nullptr to make it here from issuer_key.
 [[nodiscard]] constexpr status verify_signature(const certificate& subject, const keys::public_key_info& issuer_key,
-                                                const verify_options& opt = {},
-                                                errc* detail_out = nullptr) noexcept {
+                                                const verify_options& opt = {}, errc* detail_out = nullptr,
+                                                const rsa_public_key* prepared = nullptr) noexcept {
   auto fail = [&](errc e, errc d) {
     if (detail_out != nullptr) *detail_out = d;
     return status{e};
@@ -199,10 +201,18 @@ template <class H>
   if (rsa_alg != (kind == keys::key_algorithm::rsa)) return fail(errc::x509_bad_signature, errc::x509_bad_signature);
   detail::signature_outcome out;
   if (rsa_alg) {
-    auto parts = keys::read_rsa_public_key(issuer_key.key);
-    if (!parts) return fail(errc::x509_malformed, parts.error());
-    auto key = rsa_public_key::from_components(parts->n, parts->e, opt.min_rsa_bits);
-    if (!key) return fail(key.error(), key.error());
+    rsa_public_key made;
+    const rsa_public_key* key = prepared;
+    if (key == nullptr) {
+      auto parts = keys::read_rsa_public_key(issuer_key.key);
+      if (!parts) return fail(errc::x509_malformed, parts.error());
+      auto k = rsa_public_key::from_components(parts->n, parts->e, opt.min_rsa_bits);
+      if (!k) return fail(k.error(), k.error());
+      made = *k;
+      key = &made;
+    } else if (key->bits() < opt.min_rsa_bits) {
+      return fail(errc::rsa_bad_key_size, errc::rsa_bad_key_size);
+    }
     switch (alg) {
       case signature_algorithm::rsa_pkcs1_sha256:
         out = detail::rsa_verify<sha256>(*key, rsa_padding::pkcs1_v15, subject.tbs, subject.signature);
@@ -281,11 +291,17 @@ class chain_verifier {
     if (opt_.max_depth < 1) opt_.max_depth = 1;
     if (opt_.max_depth > depth_limit) opt_.max_depth = depth_limit;
   }
+  // The same over trust stores, whose prepared RSA keys are then used.
   explicit chain_verifier(const trust_store& anchors, const verify_options& options = {}) noexcept
-      : chain_verifier(anchors.certificates(), {}, options) {}
+      : chain_verifier(anchors.certificates(), {}, options) {
+    anchor_store_ = &anchors;
+  }
   chain_verifier(const trust_store& anchors, const trust_store& intermediates,
                  const verify_options& options = {}) noexcept
-      : chain_verifier(anchors.certificates(), intermediates.certificates(), options) {}
+      : chain_verifier(anchors.certificates(), intermediates.certificates(), options) {
+    anchor_store_ = &anchors;
+    pool_store_ = &intermediates;
+  }
 
   [[nodiscard]] constexpr const verify_options& options() const noexcept { return opt_; }
 
@@ -354,9 +370,9 @@ class chain_verifier {
   }
 
   // The next certificate (after f's cursor) that could have issued f.cert,
-  // or nullptr; sets is_anchor for one from the anchors.
-  [[nodiscard]] constexpr const certificate* next_candidate(search& s, frame& f, std::size_t depth,
-                                                            bool& from_anchors) const noexcept {
+  // or nullptr; says where it is from (and its index there).
+  [[nodiscard]] constexpr const certificate* next_candidate(search& s, frame& f, std::size_t depth, source& from,
+                                                            std::size_t& index) const noexcept {
     const certificate& child = *f.cert;
     while (f.stage != source::done) {
       std::span<const certificate> list = f.stage == source::anchors ? anchors_
@@ -375,7 +391,8 @@ class chain_verifier {
         }
         if (loop) continue;
         if (f.stage != source::anchors && is_anchor(x)) continue;  // tried already, as an anchor
-        from_anchors = f.stage == source::anchors;
+        from = f.stage;
+        index = f.next - 1;
         f.had_candidate = true;
         return &x;
       }
@@ -454,8 +471,10 @@ class chain_verifier {
       bool found = false;
       while (!found) {
         frame& f = s.path[depth];
-        bool from_anchors = false;
-        const certificate* x = s.checks < opt_.max_signature_checks ? next_candidate(s, f, depth, from_anchors) : nullptr;
+        source from = source::done;
+        std::size_t index = 0;
+        const certificate* x = s.checks < opt_.max_signature_checks ? next_candidate(s, f, depth, from, index) : nullptr;
+        const bool from_anchors = from == source::anchors;
         if (x == nullptr) {
           if (!f.had_candidate) s.note(errc::x509_unknown_issuer, errc::x509_unknown_issuer, depth + 1, depth);
           if (depth == 0 || s.checks >= opt_.max_signature_checks) break;
@@ -471,9 +490,21 @@ class chain_verifier {
           s.note(st.error(), st.error(), depth + 1, depth + 1);
           continue;
         }
+        // The issuer's RSA key as its store keeps it, if it is in one.
+        const rsa_public_key* prepared = nullptr;
+        const trust_store* store = from_anchors ? anchor_store_ : from == source::pool ? pool_store_ : nullptr;
+        if (store != nullptr && x->public_key.algorithm.algorithm == keys::key_algorithm::rsa &&
+            f.cert->signature_algorithm <= signature_algorithm::rsa_pss_sha512) {
+          auto k = store->rsa_key(index);
+          if (!k) {
+            s.note(k.error(), k.error(), depth + 1, depth + 1);
+            continue;
+          }
+          prepared = *k;
+        }
         ++s.checks;
         errc sig_detail = errc::ok;
-        if (auto st = verify_signature(*f.cert, x->public_key, opt_, &sig_detail); !st) {
+        if (auto st = verify_signature(*f.cert, x->public_key, opt_, &sig_detail, prepared); !st) {
           s.note(st.error(), sig_detail, depth + 1, depth);
           continue;
         }
@@ -520,6 +551,8 @@ class chain_verifier {
   std::span<const certificate> anchors_;
   std::span<const certificate> pool_;
   verify_options opt_;
+  const trust_store* anchor_store_ = nullptr;  // set when made from stores: their prepared keys
+  const trust_store* pool_store_ = nullptr;
 };
 
 }  // namespace kagi::x509
