@@ -485,8 +485,9 @@ enum class pss_hash : std::uint8_t { sha1, sha256, sha384, sha512, other };
     // The same OID earlier in the list (at most 64 x 64 comparisons).
     der::reader earlier(list.first(list.size() - before.size()));
     while (!earlier.empty()) {
-      auto prev = earlier.read_sequence();
-      auto prev_id = prev->read_oid();  // already read once: cannot fail
+      auto prev = earlier.read_sequence();  // each read once already: these do not fail
+      if (!prev) break;
+      auto prev_id = prev->read_oid();
       if (prev_id && der::oid_equal(*prev_id, *id)) return errc::x509_duplicate_extension;
     }
     auto known = read_known_extension(c, *id, *value);
