@@ -957,11 +957,20 @@ TEST_CASE("every truncation and bit flip of a real root: refused, or parsed cons
       const bytes prefix(der.begin(), der.begin() + static_cast<std::ptrdiff_t>(n));
       CHECK_FALSE(x509::certificate::parse(prefix));
     }
+    // The original as the only anchor: a flipped copy sent as the chain is never accepted.
+    x509::trust_store store;
+    REQUIRE(store.add_der(der));
+    const x509::chain_verifier verifier(store, opt);
+    const std::int64_t t = original->not_before + 86400;
+    std::vector<bytes_view> one{bytes_view(der)};
+    REQUIRE(verifier.verify_chain(one, t, x509::key_usage_needed::any));
     std::size_t parsed = 0, refused = 0;
     for (std::size_t i = 0; i < der.size(); ++i) {
       for (int bit = 0; bit < 8; ++bit) {
         bytes d = der;
         d[i] = static_cast<std::uint8_t>(d[i] ^ (1u << bit));
+        one[0] = d;
+        CHECK_FALSE(verifier.verify_chain(one, t, x509::key_usage_needed::any));
         auto c = x509::certificate::parse(d);
         if (!c) {
           ++refused;
