@@ -33,6 +33,11 @@
 #include "kagi/rsa/rsa.hpp"
 #include "kagi/ec/x25519.hpp"
 
+#include "kagi/x509/certificate.hpp"
+#include "kagi/x509/name.hpp"
+#include "kagi/x509/store.hpp"
+#include "kagi/x509/verify.hpp"
+
 #include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"
 #include "kagi/tls12/record.hpp"
