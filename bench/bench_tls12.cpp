@@ -160,6 +160,8 @@ const char* openssl_cipher(tls12::cipher_suite s) {
     case tls12::cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384: return "ECDHE-RSA-AES256-GCM-SHA384";
     case tls12::cipher_suite::rsa_with_aes_128_gcm_sha256: return "AES128-GCM-SHA256";
     case tls12::cipher_suite::rsa_with_aes_256_gcm_sha384: return "AES256-GCM-SHA384";
+    case tls12::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256: return "ECDHE-ECDSA-AES128-GCM-SHA256";
+    case tls12::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384: return "ECDHE-ECDSA-AES256-GCM-SHA384";
   }
   return "";
 }
