@@ -123,6 +123,7 @@ inline bool parse_suites(const std::string& v, std::vector<tls12::cipher_suite>&
 
 inline std::string describe(const tls12::error_info& e) {
   std::string s(kagi::message(e.reason));
+  if (kagi::group(e.reason) == kagi::errc_group::x509) s = "server certificate is not trusted: " + s;
   if (e.alert_received) s += " (alert received: " + std::string(tls12::alert_name(e.alert)) + ")";
   if (e.alert_sent) s += " (alert sent: " + std::string(tls12::alert_name(e.alert)) + ")";
   return s;

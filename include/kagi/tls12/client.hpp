@@ -16,7 +16,9 @@
 // as a server that speaks TLS 1.3 sends it to a TLS 1.2 client), a suite,
 // group or signature scheme it did not offer (illegal_parameter). The
 // server's certificate chain goes through the configured
-// certificate_verifier; without one every certificate is refused: the
+// certificate_verifier (x509_verifier: a path to a trust anchor, host name,
+// dates and the key usage the suite needs; pinned_certificate: one
+// certificate by its bytes); without one every certificate is refused: the
 // client never trusts by default.
 #ifndef KAGI_TLS12_CLIENT_HPP
 #define KAGI_TLS12_CLIENT_HPP
@@ -32,6 +34,7 @@
 #include "../core/ct.hpp"
 #include "../core/result.hpp"
 #include "../rsa/rsa.hpp"
+#include "../x509/verify.hpp"
 #include "ecdhe.hpp"
 #include "engine.hpp"
 #include "messages.hpp"
@@ -39,8 +42,14 @@
 
 namespace kagi::tls12 {
 
+// What the key exchange does with the server's key, so a verifier can check
+// the leaf's keyUsage: it signs the ServerKeyExchange (ECDHE suites) or
+// decrypts the pre-master secret (RSA key transport).
+using key_usage_needed = x509::key_usage_needed;
+
 // Decides whether the server's certificate chain (leaf first) is trusted for
-// server_name at unix time `now`.
+// server_name at unix time `now`, for the use the negotiated suite makes of
+// the leaf's key.
 class certificate_verifier {
  public:
   constexpr certificate_verifier() noexcept = default;
@@ -48,7 +57,28 @@ class certificate_verifier {
   constexpr certificate_verifier& operator=(const certificate_verifier&) noexcept = default;
   constexpr virtual ~certificate_verifier() = default;
   [[nodiscard]] constexpr virtual status verify(std::span<const bytes_view> chain, std::string_view server_name,
-                                                std::int64_t now) const = 0;
+                                                std::int64_t now, key_usage_needed usage) const = 0;
+};
+
+// The PKI: a path from the leaf to one of the chain_verifier's trust anchors,
+// every signature, date, CA flag, path length, name constraint and key usage
+// checked, and server_name matched against the leaf's subjectAltName
+// (x509/verify.hpp). An empty server_name is refused (x509_name_mismatch):
+// a client must know whom it expects. The chain_verifier is not copied and
+// must outlive this object.
+class x509_verifier final : public certificate_verifier {
+ public:
+  constexpr explicit x509_verifier(const x509::chain_verifier& v) noexcept : v_(&v) {}
+  constexpr ~x509_verifier() override {}
+  constexpr x509_verifier(const x509_verifier&) noexcept = default;
+  constexpr x509_verifier& operator=(const x509_verifier&) noexcept = default;
+  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view server_name,
+                                        std::int64_t now, key_usage_needed usage) const override {
+    return v_->verify(chain, server_name, now, usage);
+  }
+
+ private:
+  const x509::chain_verifier* v_;
 };
 
 // Trusts exactly one certificate: the leaf must be byte-equal to the pinned
@@ -59,8 +89,8 @@ class pinned_certificate final : public certificate_verifier {
   constexpr ~pinned_certificate() override {}
   constexpr pinned_certificate(const pinned_certificate&) noexcept = default;
   constexpr pinned_certificate& operator=(const pinned_certificate&) noexcept = default;
-  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view,
-                                        std::int64_t) const override {
+  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view, std::int64_t,
+                                        key_usage_needed) const override {
     if (chain.empty() || der_.empty() || chain[0].size() != der_.size()) return errc::tls_certificate_refused;
     for (std::size_t i = 0; i < der_.size(); ++i)
       if (chain[0][i] != der_[i]) return errc::tls_certificate_refused;
@@ -91,7 +121,9 @@ class client : public detail::engine<client> {
  public:
   // Starts a handshake: the ClientHello is in send_buf() when this returns
   // (unless the configuration or the buffers are refused: see last_error()).
-  // server_name: sent in server_name (empty: none) and given to the verifier.
+  // server_name: whom the client expects, given to the verifier; a DNS name
+  // is also sent in the server_name extension (empty: none), an IP literal
+  // (dotted IPv4, IPv6) is not (RFC 6066 3 forbids it there).
   constexpr client(const client_config& config, const buffers& b, std::string_view server_name = {}) noexcept
       : base(b, config.max_empty_records), cfg_(config), server_name_(server_name) {
     if (last_error().reason != errc::ok) return;
@@ -119,7 +151,8 @@ class client : public detail::engine<client> {
     if (ecdsa && !p256 && group_count_ < groups_.size()) groups_[group_count_++] = named_group::secp256r1;
     p.groups = std::span<const named_group>(groups_.data(), group_count_);
     p.signature_schemes = cfg_.signature_schemes;
-    p.server_name = server_name;
+    sni_sent_ = !server_name.empty() && !x509::parse_ip_address(server_name);
+    if (sni_sent_) p.server_name = server_name;
     if (auto s = put_handshake([&](mutable_bytes out) { return encode_client_hello(p, out); }); !s)
       { stop(s.error(), false); return; }
   }
@@ -195,7 +228,7 @@ class client : public detail::engine<client> {
     const auto& x = m->ext;
     // Only what was offered may come back.
     if (x.other || x.supported_groups || x.signature_algorithms) return errc::tls_unsupported_extension;
-    if (x.server_name && server_name_.empty()) return errc::tls_unsupported_extension;
+    if (x.server_name && !sni_sent_) return errc::tls_unsupported_extension;
     if (x.ec_point_formats) {
       if (!offers_ecdhe()) return errc::tls_unsupported_extension;
       bool uncompressed = false;
@@ -223,7 +256,9 @@ class client : public detail::engine<client> {
     if (!chain) return chain.error();
     if (chain->empty()) return errc::tls_certificate_refused;
     if (cfg_.verifier == nullptr) return errc::tls_certificate_refused;
-    if (auto s = cfg_.verifier->verify(chain->list(), server_name_, cfg_.now); !s) return s;
+    const auto usage = info_.kx == key_exchange::rsa ? key_usage_needed::key_encipherment
+                                                     : key_usage_needed::digital_signature;
+    if (auto s = cfg_.verifier->verify(chain->list(), server_name_, cfg_.now, usage); !s) return s;
     // The leaf's key must be what the suite signs or encrypts with: P-256
     // for ECDHE_ECDSA, RSA otherwise.
     detail::peer_key key;
@@ -359,6 +394,7 @@ class client : public detail::engine<client> {
 
   client_config cfg_;
   std::string_view server_name_;
+  bool sni_sent_ = false;
   const suite_info* suite_ = nullptr;
   std::array<named_group, 3> groups_{};  // what supported_groups offers
   std::size_t group_count_ = 0;
