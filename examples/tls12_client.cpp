@@ -1,16 +1,21 @@
 // tls12_client: a TLS 1.2 client on kagi's sans-I/O engine.
 //
-//   tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa]
+//   tls12_client [--cafile FILE | --pin FILE] [--server-name NAME] [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME]
 //                [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT
 //
 // Connects, completes the handshake, sends what it reads from standard input
 // (close_notify at its end), writes to standard output what the server sends
 // until the server closes, and exits 0 after a clean close; otherwise it
 // prints one line saying why (an untrusted certificate, an alert, a timeout)
-// and exits 1. By default it offers every suite and group. --cafile names the
-// server certificate to trust (pinned: the server's must be byte-equal);
-// without it every certificate is refused. The key log goes to --keylog or
-// to the file named by SSLKEYLOGFILE.
+// and exits 1. By default it offers every suite and group.
+//
+// The server's chain is verified to a trust anchor (x509::chain_verifier:
+// signatures, dates, CA flags, key usage, and the host name, --server-name or
+// else HOST, against the leaf's subjectAltName). The anchors are the PEM
+// certificates of --cafile, or Debian's bundle
+// (/etc/ssl/certs/ca-certificates.crt) without it. --pin FILE trusts exactly
+// the (first) certificate in FILE instead, byte-equal, with no other check.
+// The key log goes to --keylog or to the file named by SSLKEYLOGFILE.
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -29,7 +34,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tls12_client [--cafile FILE] [--server-name NAME] [--suite ecdhe-rsa|rsa]\n"
+               "usage: tls12_client [--cafile FILE | --pin FILE] [--server-name NAME] [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME]\n"
                "                    [--group x25519|p256] [--keylog FILE] [--verbose] HOST PORT\n");
   return 2;
 }
@@ -56,17 +61,11 @@ int connect_to(const std::string& host, const std::string& port) {
   return fd;
 }
 
-bool is_ip_literal(const std::string& host) {
-  in6_addr a6{};
-  in_addr a4{};
-  return ::inet_pton(AF_INET, host.c_str(), &a4) == 1 || ::inet_pton(AF_INET6, host.c_str(), &a6) == 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   namespace tls12 = kagi::tls12;
-  std::string cafile, server_name, keylog, host, port;
+  std::string cafile, pinfile, server_name, keylog, host, port;
   bool verbose = false, name_given = false;
   std::vector<tls12::cipher_suite> suites(tls12::default_suites.begin(), tls12::default_suites.end());
   std::vector<tls12::named_group> groups(tls12::default_groups.begin(), tls12::default_groups.end());
@@ -82,6 +81,8 @@ int main(int argc, char** argv) {
     };
     if (a == "--cafile") {
       cafile = value();
+    } else if (a == "--pin") {
+      pinfile = value();
     } else if (a == "--server-name") {
       server_name = value();
       name_given = true;
@@ -90,14 +91,7 @@ int main(int argc, char** argv) {
     } else if (a == "--verbose") {
       verbose = true;
     } else if (a == "--suite") {
-      const std::string v = value();
-      if (v == "ecdhe-rsa") {
-        suites = {tls12::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256};
-      } else if (v == "rsa") {
-        suites = {tls12::cipher_suite::rsa_with_aes_128_gcm_sha256};
-      } else {
-        return usage();
-      }
+      if (!example::parse_suites(value(), suites)) return usage();
     } else if (a == "--group") {
       const std::string v = value();
       if (v == "x25519") {
@@ -116,19 +110,44 @@ int main(int argc, char** argv) {
   if (positional.size() != 2) return usage();
   host = positional[0];
   port = positional[1];
-  if (!name_given && !is_ip_literal(host)) server_name = host;  // RFC 6066 3: no IP addresses in SNI
+  // Whom the certificate must name: --server-name, or HOST (a DNS name is also
+  // sent as SNI; an IP address is matched against the certificate's iPAddress
+  // entries and not sent: the engine knows RFC 6066's rule).
+  if (!name_given) server_name = host;
   if (keylog.empty()) {
     if (const char* env = std::getenv("SSLKEYLOGFILE")) keylog = env;
   }
 
+  if (!cafile.empty() && !pinfile.empty()) {
+    std::fprintf(stderr, "tls12_client: --cafile and --pin exclude each other\n");
+    return 2;
+  }
+  // The trust decision: a pinned certificate, or a path to an anchor of the store.
   std::vector<std::vector<std::uint8_t>> pinned;
-  if (!cafile.empty()) {
+  if (!pinfile.empty()) {
     std::string why;
-    if (!example::read_certificates(cafile, pinned, why)) {
+    if (!example::read_certificates(pinfile, pinned, why)) {
       std::fprintf(stderr, "tls12_client: %s\n", why.c_str());
       return 1;
     }
   }
+  kagi::x509::trust_store roots;
+  if (pinfile.empty()) {
+    const std::string store = cafile.empty() ? std::string(kagi::x509::default_bundle) : cafile;
+    const auto r = roots.load_file(store);
+    if (!r) {
+      std::fprintf(stderr, "tls12_client: cannot read the trust store %s\n", store.c_str());
+      return 1;
+    }
+    if (roots.size() == 0) {
+      std::fprintf(stderr, "tls12_client: no certificate could be read from %s\n", store.c_str());
+      return 1;
+    }
+    if (verbose && r->failed != 0)
+      std::fprintf(stderr, "tls12_client: %zu certificates of %s were skipped (unreadable)\n", r->failed, store.c_str());
+  }
+  const kagi::x509::chain_verifier chain(roots);
+  tls12::x509_verifier pki(chain);
   example::file_key_log log(keylog, verbose);
   if (!keylog.empty() && !log.ok()) {
     std::fprintf(stderr, "tls12_client: cannot open key log %s\n", keylog.c_str());
@@ -140,7 +159,7 @@ int main(int argc, char** argv) {
   tls12::pinned_certificate pin(pinned.empty() ? kagi::bytes_view{} : kagi::bytes_view(pinned[0]));
   tls12::client_config cfg;
   cfg.rng = &rng;
-  cfg.verifier = pinned.empty() ? nullptr : &pin;
+  cfg.verifier = pinfile.empty() ? static_cast<const tls12::certificate_verifier*>(&pki) : &pin;
   cfg.suites = suites;
   cfg.groups = groups;
   cfg.keylog = &log;

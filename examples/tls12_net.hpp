@@ -89,8 +89,41 @@ class file_key_log final : public tls12::key_logger {
   bool verbose_ = false;
 };
 
+// --suite: "ecdhe-rsa" (every ECDHE_RSA suite), "ecdhe-ecdsa" (every
+// ECDHE_ECDSA suite), "rsa" (every RSA key exchange suite), or one suite by
+// its OpenSSL name (ECDHE-ECDSA-AES128-GCM-SHA256,
+// ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES128-GCM-SHA256,
+// ECDHE-RSA-AES256-GCM-SHA384, AES128-GCM-SHA256, AES256-GCM-SHA384).
+// false for anything else.
+inline bool parse_suites(const std::string& v, std::vector<tls12::cipher_suite>& out) {
+  using cs = tls12::cipher_suite;
+  if (v == "ecdhe-rsa") {
+    out = {cs::ecdhe_rsa_with_aes_128_gcm_sha256, cs::ecdhe_rsa_with_aes_256_gcm_sha384};
+  } else if (v == "ecdhe-ecdsa") {
+    out = {cs::ecdhe_ecdsa_with_aes_128_gcm_sha256, cs::ecdhe_ecdsa_with_aes_256_gcm_sha384};
+  } else if (v == "ECDHE-ECDSA-AES128-GCM-SHA256") {
+    out = {cs::ecdhe_ecdsa_with_aes_128_gcm_sha256};
+  } else if (v == "ECDHE-ECDSA-AES256-GCM-SHA384") {
+    out = {cs::ecdhe_ecdsa_with_aes_256_gcm_sha384};
+  } else if (v == "rsa") {
+    out = {cs::rsa_with_aes_128_gcm_sha256, cs::rsa_with_aes_256_gcm_sha384};
+  } else if (v == "ECDHE-RSA-AES128-GCM-SHA256") {
+    out = {cs::ecdhe_rsa_with_aes_128_gcm_sha256};
+  } else if (v == "ECDHE-RSA-AES256-GCM-SHA384") {
+    out = {cs::ecdhe_rsa_with_aes_256_gcm_sha384};
+  } else if (v == "AES128-GCM-SHA256") {
+    out = {cs::rsa_with_aes_128_gcm_sha256};
+  } else if (v == "AES256-GCM-SHA384") {
+    out = {cs::rsa_with_aes_256_gcm_sha384};
+  } else {
+    return false;
+  }
+  return true;
+}
+
 inline std::string describe(const tls12::error_info& e) {
   std::string s(kagi::message(e.reason));
+  if (kagi::group(e.reason) == kagi::errc_group::x509) s = "server certificate is not trusted: " + s;
   if (e.alert_received) s += " (alert received: " + std::string(tls12::alert_name(e.alert)) + ")";
   if (e.alert_sent) s += " (alert sent: " + std::string(tls12::alert_name(e.alert)) + ")";
   return s;

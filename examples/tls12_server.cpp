@@ -1,6 +1,6 @@
 // tls12_server: a TLS 1.2 echo server on kagi's sans-I/O engine.
 //
-//   tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa] [--keylog FILE]
+//   tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME] [--keylog FILE]
 //                [--once] [--verbose] PORT
 //
 // Listens on 127.0.0.1:PORT, completes handshakes and echoes every byte of
@@ -8,7 +8,8 @@
 // that connection. Clients are served one after another; --once exits after
 // the first (0 if it ended cleanly, 1 with a one-line reason otherwise).
 // --cert holds the leaf certificate then any intermediates (PEM), --key its
-// RSA private key (PKCS#1 or PKCS#8 PEM). --verbose prints the negotiated
+// private key: RSA (PKCS#1 or PKCS#8 PEM; the ECDHE_RSA and RSA suites) or
+// P-256 (PKCS#8 or SEC 1 "EC PRIVATE KEY" PEM; the ECDHE_ECDSA suites). --verbose prints the negotiated
 // suite, group and session keys to standard error. The key log goes to
 // --keylog or to the file named by SSLKEYLOGFILE.
 #include <arpa/inet.h>
@@ -27,7 +28,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|rsa] [--keylog FILE]\n"
+               "usage: tls12_server --cert FILE --key FILE [--suite ecdhe-rsa|ecdhe-ecdsa|rsa|NAME] [--keylog FILE]\n"
                "                    [--once] [--verbose] PORT\n");
   return 2;
 }
@@ -60,14 +61,7 @@ int main(int argc, char** argv) {
     } else if (a == "--verbose") {
       verbose = true;
     } else if (a == "--suite") {
-      const std::string v = value();
-      if (v == "ecdhe-rsa") {
-        suites = {tls12::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256};
-      } else if (v == "rsa") {
-        suites = {tls12::cipher_suite::rsa_with_aes_128_gcm_sha256};
-      } else {
-        return usage();
-      }
+      if (!example::parse_suites(value(), suites)) return usage();
     } else if (!a.empty() && a[0] == '-') {
       return usage();
     } else {
@@ -90,9 +84,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tls12_server: cannot read %s\n", key_file.c_str());
     return 1;
   }
+  // An RSA key, or a P-256 key (the certificate says which suites can run).
   const auto key = kagi::rsa_private_key::from_pem(key_text);
-  if (!key) {
-    std::fprintf(stderr, "tls12_server: %s: %s\n", key_file.c_str(), std::string(key.message()).c_str());
+  const auto ec_key = key ? kagi::result<kagi::p256::private_key_type>(kagi::errc::invalid_argument)
+                          : kagi::p256::private_key_from_pem(key_text);
+  if (!key && !ec_key) {
+    std::fprintf(stderr, "tls12_server: %s: neither RSA (%s) nor P-256 (%s)\n", key_file.c_str(),
+                 std::string(key.message()).c_str(), std::string(ec_key.message()).c_str());
     return 1;
   }
   std::vector<kagi::bytes_view> chain;
@@ -108,7 +106,11 @@ int main(int argc, char** argv) {
   tls12::server_config cfg;
   cfg.rng = &rng;
   cfg.certificate_chain = chain;
-  cfg.key = &*key;
+  if (key) {
+    cfg.key = &*key;
+  } else {
+    cfg.ecdsa_key = &*ec_key;
+  }
   cfg.suites = suites;
   cfg.keylog = &log;
 

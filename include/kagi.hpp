@@ -29,8 +29,14 @@
 #include "kagi/math/montgomery.hpp"
 #include "kagi/math/primes.hpp"
 #include "kagi/ec/p256.hpp"
+#include "kagi/ec/ecdsa_p256.hpp"
 #include "kagi/rsa/rsa.hpp"
 #include "kagi/ec/x25519.hpp"
+
+#include "kagi/x509/certificate.hpp"
+#include "kagi/x509/name.hpp"
+#include "kagi/x509/store.hpp"
+#include "kagi/x509/verify.hpp"
 
 #include "kagi/tls12/ecdhe.hpp"
 #include "kagi/tls12/prf.hpp"

@@ -31,7 +31,7 @@ using kagi_test::bigint_paths;
 // 4096-bit keys (16, 24, 32 limbs; public exponents also whole 3072- and
 // 4096-bit moduli, 48 and 64); the mulx-adx multiplication takes multiples of
 // 4 limbs, on its own path and under the IFMA one.
-std::string_view expected_path(std::size_t n, std::string_view path, bool public_exponent = false) {
+[[maybe_unused]] std::string_view expected_path(std::size_t n, std::string_view path, bool public_exponent = false) {
   const bool ifma_size = n == 16 || n == 24 || n == 32 || (public_exponent && (n == 48 || n == 64));
   if (path == "avx512-ifma" && ifma_size) return "avx512-ifma";
   if (path != "portable" && n % 4 == 0) return "mulx-adx";

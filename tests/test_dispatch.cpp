@@ -44,7 +44,9 @@ std::vector<table_info> all_tables() {
       describe(d::gcm_table<14>, [](const auto& r) { return r.kernel.init && r.kernel.j0 && r.kernel.seal && r.kernel.open; }),
       describe(d::c25519::x25519_ladder_table, [](const auto& r) { return r.kernel.ladder != nullptr; }),
       describe(d::c25519::x25519_base_table, [](const auto& r) { return r.kernel.base_mul != nullptr; }),
-      describe(d::p256::p256_table, [](const auto& r) { return r.kernel.public_key && r.kernel.shared_x; }),
+      describe(d::p256::p256_table, [](const auto& r) {
+        return r.kernel.public_key && r.kernel.shared_x && r.kernel.ecdsa_sign && r.kernel.ecdsa_verify;
+      }),
       describe(kagi::bn::detail::mont_mul_table,
                [](const auto& r) { return r.kernel.fits && r.kernel.mul && r.kernel.sqr; }),
       // The exponentiation's portable row has no kernel of its own: montgomery's

@@ -9,9 +9,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <kagi/hash/hmac_drbg.hpp>
 #include <kagi/rsa/rsa.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/openssl_rsa.hpp"
@@ -34,9 +36,15 @@ struct rsa_test_hook {
   static const bn::montgomery& p(const rsa_private_key& k) { return k.p_; }
   static const bn::montgomery& q(const rsa_private_key& k) { return k.q_; }
   static const limb* qinv(const rsa_private_key& k) { return k.qinv_.data(); }
-  // m = c^d by the blinded CRT; the self-check's mask (all ones: passed).
+  // m = c^d by the blinded CRT with a fresh blinding pair from rng; the
+  // self-check's mask (all ones: passed).
   template <class R>
   static limb private_op(const rsa_private_key& k, const limb* c, limb* m, R& rng) {
+    return k.private_op(c, m, rng, true);
+  }
+  // The same with the key's kept pairs, as the public operations run it.
+  template <class R>
+  static limb private_op_kept(const rsa_private_key& k, const limb* c, limb* m, R& rng) {
     return k.private_op(c, m, rng);
   }
 };
@@ -530,6 +538,64 @@ TEST_CASE("RSA blinding: each private operation draws a fresh blinding factor") 
     CHECK(y1 == y2);
     CHECK(raw_encrypt(pub, bytes_of(pub, y1)) == in);
   });
+}
+
+TEST_CASE("RSA blinding: the kept pairs give a new factor every operation and a fresh one every refresh") {
+  // As above, the faulty key's result shows the blinding factor. With the
+  // key's kept pairs, operation i uses r^(2^i) until the refresh, which draws
+  // a fresh r from the caller's random source: no two operations on the same
+  // input agree, within a refresh period or across one, and the results
+  // repeat only for the same random bytes, the same key history and the same
+  // position in it (a copy starts over).
+  const rsa_private_key& good = capture_key();
+  const auto& pub = good.public_key();
+  kagi_test::test_rng trng(26);
+  bytes in = trng.bytes(good.size());
+  in[0] = 0;
+  const auto x = limbs_of(pub, in);
+  constexpr unsigned n = rsa_private_key::blinding_refresh + 3;
+  on_every_path([&](const kagi_test::path&) {
+    rsa_private_key bad = good;
+    hook::flip_dp_bit(bad);
+    const rsa_private_key bad_copy = bad;  // before any operation: no pairs yet
+    auto d1 = test_drbg(27), d2 = test_drbg(27);
+    std::vector<std::vector<limb>> ys(n, std::vector<limb>(x.size()));
+    for (unsigned i = 0; i < n; ++i) CHECK(hook::private_op_kept(bad, x.data(), ys[i].data(), d1) == 0);
+    for (unsigned i = 0; i < n; ++i)
+      for (unsigned j = i + 1; j < n; ++j) CHECK(ys[i] != ys[j]);
+    std::vector<limb> y(x.size());
+    for (unsigned i = 0; i < n; ++i) {
+      CHECK(hook::private_op_kept(bad_copy, x.data(), y.data(), d2) == 0);
+      CHECK(y == ys[i]);
+    }
+    // The real key's blinding cancels exactly, across refreshes.
+    rsa_private_key key = good;
+    auto d3 = test_drbg(28);
+    for (unsigned i = 0; i < n; ++i) {
+      CHECK(hook::private_op_kept(key, x.data(), y.data(), d3) == ~limb{0});
+      CHECK(raw_encrypt(pub, bytes_of(pub, y)) == in);
+    }
+  });
+}
+
+TEST_CASE("RSA blinding: threads sharing one const key all get correct results") {
+  // Each operation either takes the kept pairs or, finding them busy, makes
+  // its own; every result must be right either way.
+  const rsa_private_key key = capture_key();
+  kagi_test::test_rng trng(29);
+  bytes msg = trng.bytes(32);
+  bytes expected(key.size());
+  REQUIRE(key.sign_pkcs1_sha256(msg, expected));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      bytes sig(key.size());
+      for (int i = 0; i < 40; ++i)
+        if (!key.sign_pkcs1_sha256(msg, sig) || sig != expected) ++wrong;
+    });
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
 }
 
 TEST_SUITE("slow") {

@@ -151,6 +151,7 @@ TEST_CASE("to_alert: every error code maps to an alert; the protocol's own codes
   CHECK(tls12::to_alert(errc::tls_unsupported_extension) == alert_description::unsupported_extension);
   CHECK(tls12::to_alert(errc::tls_bad_finished) == alert_description::decrypt_error);
   CHECK(tls12::to_alert(errc::rsa_bad_signature) == alert_description::decrypt_error);
+  CHECK(tls12::to_alert(errc::ecdsa_bad_signature) == alert_description::decrypt_error);
   CHECK(tls12::to_alert(errc::tls_no_renegotiation) == alert_description::no_renegotiation);
   CHECK(tls12::to_alert(errc::tls_certificate_refused) == alert_description::bad_certificate);
   CHECK(tls12::to_alert(errc::buffer_too_small) == alert_description::internal_error);

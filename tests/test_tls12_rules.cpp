@@ -185,7 +185,7 @@ TEST_CASE("server: no shared suite, or no usable group or scheme for ECDHE, gets
     pair_setup p;
     tls12::server s(p.scfg, p.sb.view());
     hello_builder h;
-    h.suites = {0x1301, 0xc030, 0x002f};
+    h.suites = {0x1301, 0xcca8, 0x002f};
     h.standard();
     kagi_test::feed(s, client_hello_record(h.body()));
     check_fatal(s, errc::tls_handshake_failure, alert_description::handshake_failure);
@@ -506,7 +506,7 @@ TEST_CASE("client: ServerHello checks") {
   }
   SUBCASE("a suite it did not offer, or compression, gets illegal_parameter") {
     sh_builder sh;
-    sh.suite = 0xc030;
+    sh.suite = 0xcca8;
     {
       client_reading r(sh);
       check_fatal(r.c, errc::tls_illegal_parameter, alert_description::illegal_parameter);

@@ -5,7 +5,8 @@
 #   sh tools/run.sh test   the whole test suite: g++ and clang++ with -Werror, ASan+UBSan,
 #                          the valgrind constant-time label (ct) at -O2 and -O3 with both compilers,
 #                          every libFuzzer target for a bounded time (label fuzz), packaging,
-#                          example and benchmark smoke runs
+#                          example and benchmark smoke runs, and the unit label cross-compiled for
+#                          AArch64 (run under qemu)
 #
 # Build trees go to build/<name>. JOBS sets the build parallelism (default: all cores).
 set -eu
@@ -51,7 +52,7 @@ case "$job" in
   test)
     # libclang-rt-dev: clang's runtimes (ASan, UBSan, libFuzzer), which clang only recommends.
     install_missing ca-certificates cmake ninja-build g++ clang libclang-rt-dev libssl-dev openssl doctest-dev \
-      libbenchmark-dev nlohmann-json3-dev valgrind
+      libbenchmark-dev nlohmann-json3-dev valgrind g++-aarch64-linux-gnu qemu-user
     strict="-DKAGI_WERROR=ON -DKAGI_OPENSSL=ON"
     echo "== g++: build, unit tests, constant-time tests (valgrind; the ct programs at -O2 and -O3)"
     # shellcheck disable=SC2086
@@ -75,6 +76,11 @@ case "$job" in
     configure_build fuzz clang++ $strict -DKAGI_BUILD_FUZZERS=ON -DKAGI_BUILD_TESTS=OFF -DKAGI_BUILD_BENCH=OFF \
       -DKAGI_BUILD_EXAMPLES=OFF "$light"
     (cd build/fuzz && ctest -j "$jobs" --output-on-failure -L fuzz)
+    echo "== AArch64 (g++-aarch64-linux-gnu, run under qemu-aarch64): unit tests on the portable paths"
+    # shellcheck disable=SC2086
+    configure_build aarch64 aarch64-linux-gnu-g++ -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+      -DKAGI_WERROR=ON -DKAGI_OPENSSL=OFF -DKAGI_CT_TESTS=OFF -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$light"
+    (cd build/aarch64 && ctest -j "$jobs" --output-on-failure -L unit)
     echo "== all test runs passed"
     ;;
   *)

@@ -3,9 +3,9 @@
 #define KAGI_VERSION_HPP
 
 #define KAGI_VERSION_MAJOR 0
-#define KAGI_VERSION_MINOR 1
+#define KAGI_VERSION_MINOR 2
 #define KAGI_VERSION_PATCH 0
-#define KAGI_VERSION_STRING "0.1.0"
+#define KAGI_VERSION_STRING "0.2.0"
 
 namespace kagi {
 inline constexpr int version_major = KAGI_VERSION_MAJOR;

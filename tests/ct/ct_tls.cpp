@@ -2,9 +2,10 @@
 // order the client and server run it (tls12/client.hpp, server.hpp): ECDHE
 // key generation from secret randomness and the shared secret, the master
 // secret (plain and extended, over SHA-256 and SHA-384), the key block and
-// session keys, the NSS key log line, the record protection set up with those
+// key block, the NSS key log line, the record protection set up with those
 // keys (engine.hpp's record_protection) sealing and opening a Finished message,
-// verify_data and its comparison, and a forged record closing the reader.
+// verify_data and its comparison, and a forged record closing the reader; for
+// every suite the engines support (AES-128 and AES-256, SHA-256 and SHA-384).
 //
 // A whole in-memory handshake under memcheck with its randomness secret would
 // taint what is public on the wire (randoms, public keys, ciphertexts, the
@@ -41,55 +42,57 @@ T public_random() {
   return t;
 }
 
-// What happens to a master secret once made: the key block and session keys,
-// the key log line, records both ways, Finished.
-template <class Hash>
-void after_master(const tls12::master_secret& master, const tls12::random& cr, const tls12::random& sr) {
+// The engine's key schedule for one suite (engine.hpp's derive_keys, what
+// client.hpp and server.hpp run): the master secret (plain or extended, over
+// the suite's hash), the key block, the key log line, records both ways with
+// the suite's key size, Finished and its comparison, and a forged record
+// closing the reader.
+void key_schedule(const tls12::suite_info& suite, bool extended, kagi::bytes_view pms) {
   using namespace kagi_ct;
-  const auto keys = tls12::derive_session_keys<Hash>(master, cr, sr);
-  consume(keys.client_write_key);
-  consume(keys.server_write_iv);
-  auto line = tls12::keylog_line(cr, master);  // hex digits by arithmetic, no table
+  const auto cr = public_random<tls12::random>(), sr = public_random<tls12::random>();
+  tls12::transcript t;
+  t.use(suite.hash);
+  t.update(public_random<std::array<std::uint8_t, 200>>());  // the handshake so far: public
+  tls12::detail::key_material km;
+  tls12::detail::derive_keys(suite, extended, pms, t, cr, sr, km);
+  consume(km.client_key.v);
+  consume(km.server_iv.v);
+  auto line = tls12::keylog_line(cr, km.master.v);  // hex digits by arithmetic, no table
   consume(line);
   kagi::secure_wipe(line);
-  if constexpr (std::is_same_v<Hash, kagi::sha256>) {
-    // The client's write side and the server's read side of one direction.
-    tls12::detail::record_protection writer, reader;
-    writer.set128(keys.client_write_key, keys.client_write_iv);
-    reader.set128(keys.client_write_key, keys.client_write_iv);
-    const auto handshake_hash = public_random<std::array<std::uint8_t, 32>>();
-    const auto verify = tls12::verify_data(master, tls12::client_finished_label, handshake_hash);
-    std::array<std::uint8_t, 16> finished{20, 0, 0, 12};
-    for (std::size_t i = 0; i < 12; ++i) finished[4 + i] = verify[i];
-    std::array<std::uint8_t, 16 + 29> rec{};
-    const auto n = writer.seal(tls12::content_type::handshake, finished, rec);
-    if (!n) std::abort();
-    kagi::ct::declassify(rec.data(), rec.size());  // on the wire
-    std::array<std::uint8_t, 16 + 29> copy = rec;
-    const auto opened = reader.open(rec, std::span(rec).subspan(13));
-    if (!opened) std::abort();
-    const auto expected = tls12::verify_data(master, tls12::client_finished_label, handshake_hash);
-    const bool ok = kagi::ct_equal(expected, opened->plaintext.subspan(4, 12));  // verdict declassified inside
-    sink = sink ^ static_cast<std::uint8_t>(ok);
-    // A forged record (a bit of the tag flipped): refused, and the reader is closed.
-    tls12::detail::record_protection reader2;
-    reader2.set128(keys.client_write_key, keys.client_write_iv);
-    copy[copy.size() - 1] ^= 1;
-    std::array<std::uint8_t, 16> out{};
-    if (reader2.open(copy, out)) std::abort();
-    if (reader2.open(copy, out).error() != kagi::errc::tls_closed) std::abort();
-    consume(out);
-  } else {
-    consume(tls12::verify_data<Hash>(master, tls12::server_finished_label, public_random<std::array<std::uint8_t, 48>>()));
-  }
+  // The client's write side and the server's read side of one direction.
+  tls12::detail::record_protection writer, reader, reader2;
+  writer.set(km.client_write_key(), km.client_iv.v);
+  reader.set(km.client_write_key(), km.client_iv.v);
+  reader2.set(km.client_write_key(), km.client_iv.v);
+  const auto verify = tls12::detail::finished_data(suite, km, tls12::client_finished_label, t);
+  std::array<std::uint8_t, 16> finished{20, 0, 0, 12};
+  for (std::size_t i = 0; i < 12; ++i) finished[4 + i] = verify[i];
+  std::array<std::uint8_t, 16 + 29> rec{};
+  const auto n = writer.seal(tls12::content_type::handshake, finished, rec);
+  if (!n) std::abort();
+  kagi::ct::declassify(rec.data(), rec.size());  // on the wire
+  std::array<std::uint8_t, 16 + 29> copy = rec;
+  const auto opened = reader.open(rec, std::span(rec).subspan(13));
+  if (!opened) std::abort();
+  const auto expected = tls12::detail::finished_data(suite, km, tls12::client_finished_label, t);
+  const bool ok = kagi::ct_equal(expected, opened->plaintext.subspan(4, 12));  // verdict declassified inside
+  sink = sink ^ static_cast<std::uint8_t>(ok);
+  // A forged record (a bit of the tag flipped): refused, and the reader is closed.
+  copy[copy.size() - 1] ^= 1;
+  std::array<std::uint8_t, 16> out{};
+  if (reader2.open(copy, out)) std::abort();
+  if (reader2.open(copy, out).error() != kagi::errc::tls_closed) std::abort();
+  consume(out);
+  consume(tls12::detail::finished_data(suite, km, tls12::server_finished_label, t));
 }
 
-template <class Hash>
-void key_schedule(kagi::bytes_view pms) {
-  const auto cr = public_random<tls12::random>(), sr = public_random<tls12::random>();
-  after_master<Hash>(tls12::compute_master_secret<Hash>(pms, cr, sr), cr, sr);
-  const auto session_hash = public_random<std::array<std::uint8_t, Hash::digest_size>>();
-  after_master<Hash>(tls12::compute_extended_master_secret<Hash>(pms, session_hash), cr, sr);
+void every_suite(kagi::bytes_view pms, bool rsa_kx) {
+  for (const auto& suite : tls12::supported_suites) {
+    if ((suite.kx == tls12::key_exchange::rsa) != rsa_kx) continue;
+    key_schedule(suite, false, pms);
+    key_schedule(suite, true, pms);
+  }
 }
 
 }  // namespace
@@ -99,10 +102,9 @@ int main() {
   // RSA key transport: a 48-byte pre-master secret.
   {
     const auto pms = secret_bytes(48);
-    key_schedule<kagi::sha256>(pms);
-    key_schedule<kagi::sha384>(pms);
+    every_suite(pms, true);
   }
-  report("master secret (plain, extended; SHA-256, SHA-384), session keys, key log, records, Finished");
+  report("RSA suites: master secret (plain, extended; SHA-256, SHA-384), key block, key log, records, Finished");
 
   // ECDHE: both sides' keys from secret randomness, the shared secret, the schedule.
   for (auto g : {tls12::named_group::x25519, tls12::named_group::secp256r1}) {
@@ -115,8 +117,8 @@ int main() {
     if (!n) return 1;
     const auto z = client->premaster_secret(std::span(pub).first(*n));
     if (!z) return 1;
-    key_schedule<kagi::sha256>(*z);
+    every_suite(*z, false);
   }
-  report("ecdhe key generation, premaster_secret, and the key schedule on it");
+  report("ECDHE suites: key generation, premaster_secret, and the key schedule on it");
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <kagi/encoding/pem.hpp>
 #include <kagi/hash/hmac_drbg.hpp>
+#include <kagi/ec/ecdsa_p256.hpp>
 #include <kagi/rsa/rsa.hpp>
 #include <kagi/tls12/client.hpp>
 #include <kagi/tls12/server.hpp>
@@ -32,10 +33,28 @@ struct engine_buffers {
   tls12::buffers view() { return {in, out, hs}; }
 };
 
-// The server's certificate and key (tests/vectors/tls12_capture).
+// The server's certificate and key (tests/vectors/tls12_capture: RSA;
+// tests/vectors/tls12_ecdsa: P-256).
 struct credentials {
   std::vector<std::uint8_t> cert_der;
   kagi::rsa_private_key key;
+  kagi::p256::private_key_type ec_key{};
+  static const credentials& ecdsa() {
+    static const credentials c = [] {
+      credentials k;
+      const std::string pem = read_vector_file("tls12_ecdsa/ecdsa_cert.pem");
+      std::vector<std::uint8_t> der(4096);
+      const auto n = kagi::pem::decode(pem, "CERTIFICATE", der);
+      REQUIRE(n);
+      der.resize(*n);
+      k.cert_der = der;
+      auto key = kagi::p256::private_key_from_pem(read_vector_file("tls12_ecdsa/ecdsa_key.pem"));
+      REQUIRE(key);
+      k.ec_key = *key;
+      return k;
+    }();
+    return c;
+  }
   static const credentials& capture() {
     static const credentials c = [] {
       credentials k;
@@ -122,6 +141,16 @@ struct pair_setup {
   std::array<kagi::bytes_view, 1> chain{kagi::bytes_view(credentials::capture().cert_der)};
   tls12::client_config ccfg;
   tls12::server_config scfg;
+
+  // The server's credentials become the P-256 certificate and key (the
+  // ECDHE_ECDSA suites): the client pins that certificate instead.
+  void use_ecdsa() {
+    const auto& e = credentials::ecdsa();
+    pin = tls12::pinned_certificate(e.cert_der);
+    chain[0] = kagi::bytes_view(e.cert_der);
+    scfg.key = nullptr;
+    scfg.ecdsa_key = &e.ec_key;
+  }
 
   explicit pair_setup(std::uint8_t seed_byte = 1)
       : client_drbg(entropy(seed_byte, 'c'), {}, {}), server_drbg(entropy(seed_byte, 's'), {}, {}) {

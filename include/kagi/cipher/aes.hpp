@@ -338,7 +338,7 @@ inline constexpr auto aes_table = dispatch::make_table<aes_kernel<Rounds>>("aes"
 #endif
     {"portable", 0, {}, {&aes_expand_key_portable<Rounds>, &aes_ecb_portable<Rounds, false>, &aes_ecb_portable<Rounds, true>}},
 });
-static_assert(aes_table<10>.well_formed());
+static_assert(aes_table<10>.well_formed() && aes_table<12>.well_formed() && aes_table<14>.well_formed());
 
 // The key expansion on the fastest path (the portable one at compile time).
 template <int Rounds>

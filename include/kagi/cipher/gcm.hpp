@@ -277,7 +277,7 @@ inline constexpr auto gcm_table = dispatch::make_table<gcm_kernel<Rounds>>("aes-
     {"portable", 0, {}, {&gcm_init_portable<Rounds>, &gcm_j0_portable, &gcm_seal_portable<Rounds>,
                          &gcm_open_portable<Rounds>}},
 });
-static_assert(gcm_table<10>.well_formed());
+static_assert(gcm_table<10>.well_formed() && gcm_table<12>.well_formed() && gcm_table<14>.well_formed());
 
 // Runs one operation of the kernel (Op: a member of gcm_kernel<Rounds>) on
 // the path the table picks now, or on the portable path (the last row) in

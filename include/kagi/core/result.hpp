@@ -63,6 +63,7 @@ enum class errc : int {
   rsa_bad_signature,              // RSA signature does not verify
   rsa_decryption_failed,          // RSA ciphertext out of range or its padding is wrong
   rsa_fault_detected,             // RSA private operation failed its self-check; nothing released
+  ecdsa_bad_signature,            // ECDSA signature does not verify (r or s out of range, bad point, wrong value)
   // ---- key
   rsa_unsupported_key = 0x400,  // not an RSA key, or one kagi does not take (multi-prime, PSS-only OID)
   rsa_bad_key_size,             // RSA modulus size outside the accepted range
@@ -94,6 +95,21 @@ enum class errc : int {
   tls_truncation,             // the stream ended without close_notify
   tls_certificate_refused,    // the server's certificate is not trusted (not the pinned one, or failed verification)
   tls_no_extended_master_secret,  // the peer does not use the extended master secret (RFC 7627) and it is required
+  // ---- x509: x509/certificate.hpp, x509/name.hpp, x509/verify.hpp, x509/store.hpp
+  x509_malformed = 0x600,            // a certificate is not the DER structure RFC 5280 defines (a bad version, time, field or extension)
+  x509_duplicate_extension,          // a certificate has the same extension twice
+  x509_unknown_critical_extension,   // a certificate has a critical extension kagi does not process
+  x509_unsupported_algorithm,        // a signature algorithm, its parameters or a key kagi cannot verify (SHA-1, P-384, PSS with another salt)
+  x509_no_certificate,               // the chain is empty
+  x509_expired,                      // a certificate's notAfter is before the verification time
+  x509_not_yet_valid,                // a certificate's notBefore is after the verification time
+  x509_unknown_issuer,               // no chain leads from the certificate to a trust anchor
+  x509_bad_signature,                // a certificate's signature does not verify with its issuer's key
+  x509_not_a_ca,                     // an issuing certificate is not a CA (basicConstraints cA)
+  x509_path_too_long,                // a pathLenConstraint is exceeded, or the chain is longer than the verifier allows
+  x509_bad_key_usage,                // keyUsage or extKeyUsage does not allow the use (certificate signing, the key exchange, serverAuth)
+  x509_name_mismatch,                // the host name matches no subjectAltName dNSName or iPAddress of the leaf
+  x509_name_constraint_violated,     // a name in the chain is outside a CA's permitted subtrees or inside its excluded ones
 };
 
 // The group of an error code.
@@ -145,6 +161,7 @@ enum class errc : int {
     case errc::rsa_bad_signature: return "RSA signature does not verify";
     case errc::rsa_decryption_failed: return "RSA decryption failed: ciphertext out of range or bad padding";
     case errc::rsa_fault_detected: return "RSA private operation failed its self-check; no result released";
+    case errc::ecdsa_bad_signature: return "ECDSA signature does not verify";
     case errc::rsa_unsupported_key: return "not an RSA key, or an RSA key kagi does not support";
     case errc::rsa_bad_key_size: return "RSA modulus size is outside the accepted range";
     case errc::rsa_bad_modulus: return "RSA modulus is even";
@@ -174,6 +191,20 @@ enum class errc : int {
     case errc::tls_truncation: return "stream ended without close_notify (truncation)";
     case errc::tls_certificate_refused: return "server certificate is not trusted";
     case errc::tls_no_extended_master_secret: return "peer does not use the extended master secret (RFC 7627)";
+    case errc::x509_malformed: return "certificate is malformed (not the DER structure RFC 5280 defines)";
+    case errc::x509_duplicate_extension: return "certificate has an extension twice";
+    case errc::x509_unknown_critical_extension: return "certificate has a critical extension kagi does not process";
+    case errc::x509_unsupported_algorithm: return "certificate signature algorithm, parameters or key not supported";
+    case errc::x509_no_certificate: return "no certificate given";
+    case errc::x509_expired: return "certificate has expired";
+    case errc::x509_not_yet_valid: return "certificate is not yet valid";
+    case errc::x509_unknown_issuer: return "certificate's issuer is unknown: no chain to a trust anchor";
+    case errc::x509_bad_signature: return "certificate signature does not verify";
+    case errc::x509_not_a_ca: return "issuing certificate is not a CA";
+    case errc::x509_path_too_long: return "certificate chain too long (pathLenConstraint or the verifier's limit)";
+    case errc::x509_bad_key_usage: return "certificate key usage or extended key usage does not allow this use";
+    case errc::x509_name_mismatch: return "host name does not match the certificate";
+    case errc::x509_name_constraint_violated: return "certificate name violates a CA's name constraints";
   }
   return "unknown error";
 }

@@ -261,6 +261,59 @@ struct rsa_private_parts {
   return read_rsa_private_key(d);
 }
 
+// ---- EC private keys (P-256)
+
+// The private scalar of an ECPrivateKey (SEC 1 C.4, RFC 5915):
+//   SEQUENCE { version INTEGER (1), privateKey OCTET STRING,
+//              [0] parameters (namedCurve) OPTIONAL, [1] publicKey BIT STRING OPTIONAL }
+// A 32-byte view (RFC 5915: ceiling(log2(n) / 8) octets), not yet checked
+// against n. errc::ec_unsupported_key for another version, a curve other
+// than secp256r1 in [0], or a key of another length.
+[[nodiscard]] constexpr result<bytes_view> read_ec_private_key(bytes_view der_in) noexcept {
+  return der::parse_sequence(der_in, [](der::reader& seq) -> result<bytes_view> {
+    auto version = seq.read_small_integer();
+    KAGI_TRY(version);
+    if (*version != 1) return errc::ec_unsupported_key;
+    auto key = seq.read_octet_string();
+    KAGI_TRY(key);
+    if (key->size() != 32) return errc::ec_unsupported_key;
+    if (seq.peek(der::context_tag(0))) {
+      auto params = seq.read_constructed(der::context_tag(0));
+      KAGI_TRY(params);
+      if (!params->peek(der::tag_oid)) return errc::ec_unsupported_key;  // explicit parameters
+      auto curve = params->read_oid();
+      KAGI_TRY(curve);
+      if (!der::oid_equal(*curve, oid_secp256r1)) return errc::ec_unsupported_key;
+      KAGI_TRY(params->expect_end());
+    }
+    if (seq.peek(der::context_tag(1))) KAGI_TRY(seq.read_constructed(der::context_tag(1)));
+    return *key;
+  });
+}
+
+// The P-256 private scalar of a PKCS#8 PrivateKeyInfo (id-ecPublicKey with
+// namedCurve secp256r1, the ECPrivateKey inside).
+[[nodiscard]] constexpr result<bytes_view> read_p256_pkcs8(bytes_view der_in) noexcept {
+  auto info = read_pkcs8(der_in);
+  KAGI_TRY(info);
+  if (info->version > 1 || info->algorithm.algorithm != key_algorithm::ec_p256) return errc::ec_unsupported_key;
+  return read_ec_private_key(info->key);
+}
+
+// The P-256 private scalar of the first PEM block labelled PRIVATE KEY
+// (PKCS#8) or EC PRIVATE KEY (SEC 1), decoded into der_buffer (the caller
+// wipes it).
+[[nodiscard]] constexpr result<bytes_view> read_p256_private_pem(std::string_view text,
+                                                                 mutable_bytes der_buffer) noexcept {
+  auto b = pem::find_any(text, {"PRIVATE KEY", "EC PRIVATE KEY"});
+  KAGI_TRY(b);
+  auto n = base64::decode(b->body, der_buffer, true);
+  KAGI_TRY(n);
+  const bytes_view d = der_buffer.first(*n);
+  if (b->label == "PRIVATE KEY") return read_p256_pkcs8(d);
+  return read_ec_private_key(d);
+}
+
 // ---- writers (RSA keys; the magnitudes without leading zero bytes)
 
 namespace detail {

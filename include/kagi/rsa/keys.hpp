@@ -11,19 +11,31 @@
 // Private keys are checked on load (p q = n, e d = 1 mod p-1 and q-1, the
 // CRT values) and wiped when destroyed.
 //
-// The private operation uses the CRT with per-prime base blinding (a fresh
-// random r for each prime: the exponentiation sees c r^e, and r^-1 is applied
-// after), a constant-time fixed-window exponentiation (bn::montgomery::pow2),
+// The private operation uses the CRT with per-prime base blinding (a random r
+// for each prime: the exponentiation sees c r^e, and r^-1 is applied after),
+// a constant-time fixed-window exponentiation (bn::montgomery::pow2),
 // and checks that the result raised to e gives the input back before
 // anything is released (a fault gives an error, or random bytes in
 // decrypt_tls_premaster). Nothing in it branches on, or indexes memory with,
 // the key, the ciphertext or the plaintext.
+//
+// Blinding pairs: making a pair (r^e, r^-1) for a fresh r costs an inverse
+// mod each prime (a constant-time binary GCD; about a sixth of a 2048-bit
+// private operation). A key keeps one pair per prime and squares both after
+// each use ((r^2)^e and (r^2)^-1: the next operation's pair, the classic
+// scheme), drawing a fresh r from the caller's random source on the first
+// operation and after every blinding_refresh uses. The pairs are mutable state
+// of a const key, which threads may share: a private operation takes them
+// only if no other one holds them (an atomic flag, never waited on); one that
+// finds them busy, and every constant-evaluated one, makes a fresh pair of its
+// own. Copies of a key start with no pairs. The pairs are wiped with the key.
 //
 // Everything is constexpr (with kagi::hmac_drbg as the random source).
 #ifndef KAGI_RSA_KEYS_HPP
 #define KAGI_RSA_KEYS_HPP
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -288,10 +300,34 @@ class rsa_private_key {
   static constexpr std::size_t default_min_bits = rsa_public_key::default_min_bits;
   static constexpr std::size_t premaster_size = detail::rsa::premaster_size;
 
+  // Private operations between two fresh blinding factors (see the top).
+  static constexpr unsigned blinding_refresh = 32;
+
   constexpr rsa_private_key() noexcept = default;
-  constexpr rsa_private_key(const rsa_private_key&) noexcept = default;
-  constexpr rsa_private_key& operator=(const rsa_private_key&) noexcept = default;
-  constexpr ~rsa_private_key() { secure_wipe_objects(d_, dp_, dq_, qinv_); }  // (p_ and q_ wipe themselves)
+  // A copy has the key, not the blinding pairs (two keys drawing on one
+  // sequence of factors would reuse them).
+  constexpr rsa_private_key(const rsa_private_key& o) noexcept
+      : pub_(o.pub_), p_(o.p_), q_(o.q_), d_(o.d_), dp_(o.dp_), dq_(o.dq_), qinv_(o.qinv_), p_bits_(o.p_bits_),
+        q_bits_(o.q_bits_) {}
+  constexpr rsa_private_key& operator=(const rsa_private_key& o) noexcept {
+    if (this != &o) {
+      pub_ = o.pub_;
+      p_ = o.p_;
+      q_ = o.q_;
+      d_ = o.d_;
+      dp_ = o.dp_;
+      dq_ = o.dq_;
+      qinv_ = o.qinv_;
+      p_bits_ = o.p_bits_;
+      q_bits_ = o.q_bits_;
+      secure_wipe_objects(blinding_.ep, blinding_.ip, blinding_.eq, blinding_.iq);
+      blinding_.left = 0;
+    }
+    return *this;
+  }
+  constexpr ~rsa_private_key() {
+    secure_wipe_objects(d_, dp_, dq_, qinv_, blinding_.ep, blinding_.ip, blinding_.eq, blinding_.iq);
+  }  // (p_ and q_ wipe themselves)
 
   // From the eight big-endian components of a two-prime key. Every relation
   // is checked (p q = n, d e = 1 mod p-1 and q-1, dp e = 1 mod p-1,
@@ -652,37 +688,76 @@ class rsa_private_key {
     return {};
   }
 
-  // Base blinding for one CRT half: x = (c mod p) r^e and rinv = r^-1, both in
-  // p's Montgomery form, for a fresh random r (xl + 2 random limbs reduced
-  // mod p: bias below 2^-128; an r without an inverse, impossible for a
-  // prime, falls back to r = 1). The exponentiation then gets c r^e, and its
-  // result, m r, times r^-1 is m.
+  // A blinding pair for one CRT half, in p's Montgomery form: re = r^e R and
+  // rinv = r^-1 R for a fresh random r (xl + 2 random limbs reduced mod p:
+  // bias below 2^-128; an r without an inverse, impossible for a prime, falls
+  // back to r = 1).
   template <class R>
-  constexpr void blind(const bn::montgomery& ctx, const limb* c, limb* x, limb* rinv, R& rng) const noexcept {
+  constexpr void blinding_pair(const bn::montgomery& ctx, limb* re, limb* rinv, R& rng) const noexcept {
     using namespace detail::rsa;
-    const std::size_t xl = ctx.size(), nl = pub_.n_.size();
-    std::array<limb, max_limbs> cm{}, r{}, rm{}, re{}, one{};
+    const std::size_t xl = ctx.size();
+    std::array<limb, max_limbs> r{}, rm{}, one{};
     std::array<limb, max_limbs + 2> raw{};
     one[0] = 1;
-    ctx.reduce(cm.data(), c, nl);  // c R mod p
     bn::random_bits(raw.data(), 64 * (xl + 2), rng);
     ctx.reduce(r.data(), raw.data(), xl + 2);
     const limb invertible = ctx.inverse(rinv, r.data());
     bn::select(invertible, r.data(), r.data(), one.data(), xl);
     bn::select(invertible, rinv, rinv, one.data(), xl);
     ctx.to_mont(rm.data(), r.data());
-    ctx.pow_public(re.data(), rm.data(), pub_.e_.data(), pub_.e_limbs_);  // r^e R
-    ctx.mul(x, cm.data(), re.data());                                    // c r^e R
-    ctx.to_mont(rinv, rinv);                                             // r^-1 R
-    for (auto* a : {&cm, &r, &rm, &re}) secure_wipe(*a);
+    ctx.pow_public(re, rm.data(), pub_.e_.data(), pub_.e_limbs_);  // r^e R
+    ctx.to_mont(rinv, rinv);                                       // r^-1 R
+    for (auto* a : {&r, &rm}) secure_wipe(*a);
     secure_wipe(raw);
+  }
+
+  // Base blinding for one CRT half: x = (c mod p) r^e R for the pair's re.
+  // The exponentiation then gets c r^e, and its result, m r, times the pair's
+  // r^-1 is m.
+  constexpr void blind(const bn::montgomery& ctx, const limb* c, const limb* re, limb* x) const noexcept {
+    std::array<limb, detail::rsa::max_limbs> cm{};
+    ctx.reduce(cm.data(), c, pub_.n_.size());  // c R mod p
+    ctx.mul(x, cm.data(), re);                  // c r^e R
+    secure_wipe(cm);
+  }
+
+  // The pairs for this operation (re and rinv for p, then for q): the key's
+  // kept pairs when no other operation holds them (then squared for the next
+  // one, or made afresh first when they are used up), else fresh ones.
+  template <class R>
+  constexpr void blinding_pairs(limb* rep, limb* rinvp, limb* req, limb* rinvq, R& rng) const noexcept {
+    bool kept = false;
+    if (!std::is_constant_evaluated()) kept = !blinding_busy_.exchange(true, std::memory_order_acquire);
+    if (!kept) {
+      blinding_pair(p_, rep, rinvp, rng);
+      blinding_pair(q_, req, rinvq, rng);
+      return;
+    }
+    auto& b = blinding_;
+    if (b.left == 0) {
+      blinding_pair(p_, b.ep.data(), b.ip.data(), rng);
+      blinding_pair(q_, b.eq.data(), b.iq.data(), rng);
+      b.left = blinding_refresh;
+    }
+    bn::copy(rep, b.ep.data(), p_.size());
+    bn::copy(rinvp, b.ip.data(), p_.size());
+    bn::copy(req, b.eq.data(), q_.size());
+    bn::copy(rinvq, b.iq.data(), q_.size());
+    p_.sqr(b.ep.data(), b.ep.data());  // (r^2)^e R
+    p_.sqr(b.ip.data(), b.ip.data());  // (r^2)^-1 R
+    q_.sqr(b.eq.data(), b.eq.data());
+    q_.sqr(b.iq.data(), b.iq.data());
+    --b.left;
+    blinding_busy_.store(false, std::memory_order_release);
   }
 
   // m = c^d mod n for c of n's limb count (any value; c >= n gives a failed
   // check), by the CRT, blinded. Returns an all-ones mask when m^e = c (the
   // fault check) and c < n; m may alias c.
+  // fresh_blinding: a fresh pair per prime from rng, never the key's kept
+  // pairs (the test hook's view of one operation's randomness).
   template <class R>
-  [[nodiscard]] constexpr limb private_op(const limb* c, limb* m, R& rng) const noexcept {
+  [[nodiscard]] constexpr limb private_op(const limb* c, limb* m, R& rng, bool fresh_blinding = false) const noexcept {
     using namespace detail::rsa;
     const std::size_t nl = pub_.n_.size(), pl = p_.size(), ql = q_.size();
     std::array<limb, max_limbs> cc{}, mp{}, mq{}, h{}, t{};
@@ -690,9 +765,17 @@ class rsa_private_key {
     bn::copy(cc.data(), c, nl);
     // Both halves blinded, then both exponentiations (interleaved on the IFMA
     // path), then both unblinded: m_p R_p and m_q R_q.
-    std::array<limb, max_limbs> rinv_p{}, rinv_q{};
-    blind(p_, cc.data(), mp.data(), rinv_p.data(), rng);
-    blind(q_, cc.data(), mq.data(), rinv_q.data(), rng);
+    std::array<limb, max_limbs> re_p{}, re_q{}, rinv_p{}, rinv_q{};
+    if (fresh_blinding) {
+      blinding_pair(p_, re_p.data(), rinv_p.data(), rng);
+      blinding_pair(q_, re_q.data(), rinv_q.data(), rng);
+    } else {
+      blinding_pairs(re_p.data(), rinv_p.data(), re_q.data(), rinv_q.data(), rng);
+    }
+    blind(p_, cc.data(), re_p.data(), mp.data());
+    blind(q_, cc.data(), re_q.data(), mq.data());
+    secure_wipe(re_p);
+    secure_wipe(re_q);
     const std::size_t exp_bits = p_bits_ > q_bits_ ? p_bits_ : q_bits_;
     bn::montgomery::pow2(p_, mp.data(), mp.data(), dp_.data(), q_, mq.data(), mq.data(), dq_.data(), exp_bits);
     p_.mul(mp.data(), mp.data(), rinv_p.data());
@@ -724,6 +807,14 @@ class rsa_private_key {
   bn::montgomery p_, q_;
   std::array<limb, detail::rsa::max_limbs> d_{}, dp_{}, dq_{}, qinv_{};
   std::size_t p_bits_ = 0, q_bits_ = 0;
+  // The kept blinding pairs (Montgomery form: r^e R and r^-1 R mod p, then
+  // mod q) and how many operations may still use them; see the top.
+  struct blinding_state {
+    std::array<limb, detail::rsa::max_limbs> ep{}, ip{}, eq{}, iq{};
+    unsigned left = 0;
+  };
+  mutable blinding_state blinding_;
+  mutable std::atomic<bool> blinding_busy_{false};
 };
 
 }  // namespace kagi

@@ -16,7 +16,9 @@
 // as a server that speaks TLS 1.3 sends it to a TLS 1.2 client), a suite,
 // group or signature scheme it did not offer (illegal_parameter). The
 // server's certificate chain goes through the configured
-// certificate_verifier; without one every certificate is refused: the
+// certificate_verifier (x509_verifier: a path to a trust anchor, host name,
+// dates and the key usage the suite needs; pinned_certificate: one
+// certificate by its bytes); without one every certificate is refused: the
 // client never trusts by default.
 #ifndef KAGI_TLS12_CLIENT_HPP
 #define KAGI_TLS12_CLIENT_HPP
@@ -32,6 +34,7 @@
 #include "../core/ct.hpp"
 #include "../core/result.hpp"
 #include "../rsa/rsa.hpp"
+#include "../x509/verify.hpp"
 #include "ecdhe.hpp"
 #include "engine.hpp"
 #include "messages.hpp"
@@ -39,8 +42,14 @@
 
 namespace kagi::tls12 {
 
+// What the key exchange does with the server's key, so a verifier can check
+// the leaf's keyUsage: it signs the ServerKeyExchange (ECDHE suites) or
+// decrypts the pre-master secret (RSA key transport).
+using key_usage_needed = x509::key_usage_needed;
+
 // Decides whether the server's certificate chain (leaf first) is trusted for
-// server_name at unix time `now`.
+// server_name at unix time `now`, for the use the negotiated suite makes of
+// the leaf's key.
 class certificate_verifier {
  public:
   constexpr certificate_verifier() noexcept = default;
@@ -48,7 +57,28 @@ class certificate_verifier {
   constexpr certificate_verifier& operator=(const certificate_verifier&) noexcept = default;
   constexpr virtual ~certificate_verifier() = default;
   [[nodiscard]] constexpr virtual status verify(std::span<const bytes_view> chain, std::string_view server_name,
-                                                std::int64_t now) const = 0;
+                                                std::int64_t now, key_usage_needed usage) const = 0;
+};
+
+// The PKI: a path from the leaf to one of the chain_verifier's trust anchors,
+// every signature, date, CA flag, path length, name constraint and key usage
+// checked, and server_name matched against the leaf's subjectAltName
+// (x509/verify.hpp). An empty server_name is refused (x509_name_mismatch):
+// a client must know whom it expects. The chain_verifier is not copied and
+// must outlive this object.
+class x509_verifier final : public certificate_verifier {
+ public:
+  constexpr explicit x509_verifier(const x509::chain_verifier& v) noexcept : v_(&v) {}
+  constexpr ~x509_verifier() override {}
+  constexpr x509_verifier(const x509_verifier&) noexcept = default;
+  constexpr x509_verifier& operator=(const x509_verifier&) noexcept = default;
+  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view server_name,
+                                        std::int64_t now, key_usage_needed usage) const override {
+    return v_->verify(chain, server_name, now, usage);
+  }
+
+ private:
+  const x509::chain_verifier* v_;
 };
 
 // Trusts exactly one certificate: the leaf must be byte-equal to the pinned
@@ -56,8 +86,11 @@ class certificate_verifier {
 class pinned_certificate final : public certificate_verifier {
  public:
   constexpr explicit pinned_certificate(bytes_view der) noexcept : der_(der) {}
-  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view,
-                                        std::int64_t) const override {
+  constexpr ~pinned_certificate() override {}
+  constexpr pinned_certificate(const pinned_certificate&) noexcept = default;
+  constexpr pinned_certificate& operator=(const pinned_certificate&) noexcept = default;
+  [[nodiscard]] constexpr status verify(std::span<const bytes_view> chain, std::string_view, std::int64_t,
+                                        key_usage_needed) const override {
     if (chain.empty() || der_.empty() || chain[0].size() != der_.size()) return errc::tls_certificate_refused;
     for (std::size_t i = 0; i < der_.size(); ++i)
       if (chain[0][i] != der_[i]) return errc::tls_certificate_refused;
@@ -88,7 +121,9 @@ class client : public detail::engine<client> {
  public:
   // Starts a handshake: the ClientHello is in send_buf() when this returns
   // (unless the configuration or the buffers are refused: see last_error()).
-  // server_name: sent in server_name (empty: none) and given to the verifier.
+  // server_name: whom the client expects, given to the verifier; a DNS name
+  // is also sent in the server_name extension (empty: none), an IP literal
+  // (dotted IPv4, IPv6) is not (RFC 6066 3 forbids it there).
   constexpr client(const client_config& config, const buffers& b, std::string_view server_name = {}) noexcept
       : base(b, config.max_empty_records), cfg_(config), server_name_(server_name) {
     if (last_error().reason != errc::ok) return;
@@ -98,15 +133,26 @@ class client : public detail::engine<client> {
       if (find_suite(static_cast<std::uint16_t>(s)) == nullptr) { stop(errc::invalid_argument, false); return; }
     for (auto s : cfg_.signature_schemes)
       if (!is_supported(s)) { stop(errc::invalid_argument, false); return; }
+    if (cfg_.groups.size() > 2) { stop(errc::invalid_argument, false); return; }  // x25519, secp256r1 at most
     for (auto g : cfg_.groups)
       if (ecdh_public_key_size(g) == 0) { stop(errc::invalid_argument, false); return; }
     cfg_.rng->fill(info_.client_random);
     client_hello_params p;
     p.client_random = info_.client_random;
     p.suites = cfg_.suites;
-    p.groups = cfg_.groups;
+    // In TLS 1.2 supported_groups also names the curves of ECDSA
+    // certificates the client accepts (RFC 8422 5.1.1): with ECDHE_ECDSA
+    // suites offered, secp256r1 (the only certificate curve kagi verifies)
+    // joins the list if the configuration left it out.
+    for (auto g : cfg_.groups) groups_[group_count_++] = g;
+    bool ecdsa = false, p256 = false;
+    for (auto s : cfg_.suites) ecdsa |= find_suite(static_cast<std::uint16_t>(s))->kx == key_exchange::ecdhe_ecdsa;
+    for (auto g : cfg_.groups) p256 |= g == named_group::secp256r1;
+    if (ecdsa && !p256 && group_count_ < groups_.size()) groups_[group_count_++] = named_group::secp256r1;
+    p.groups = std::span<const named_group>(groups_.data(), group_count_);
     p.signature_schemes = cfg_.signature_schemes;
-    p.server_name = server_name;
+    sni_sent_ = !server_name.empty() && !x509::parse_ip_address(server_name);
+    if (sni_sent_) p.server_name = server_name;
     if (auto s = put_handshake([&](mutable_bytes out) { return encode_client_hello(p, out); }); !s)
       { stop(s.error(), false); return; }
   }
@@ -116,20 +162,19 @@ class client : public detail::engine<client> {
   struct expect_server_hello {};
   struct expect_certificate {};
   struct expect_server_key_exchange {
-    rsa_public_key server_key;
+    detail::peer_key server_key;
   };
   struct expect_server_hello_done {
-    rsa_public_key server_key;
+    detail::peer_key server_key;
     named_group group{};
     std::array<std::uint8_t, 65> peer_key{};  // the server's ECDHE public key
     std::size_t peer_key_size = 0;
   };
   struct expect_change_cipher_spec {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct expect_finished {
-    detail::secret_array<48> master;
+    detail::key_material km;
   };
   struct connected {};
   using state = std::variant<expect_server_hello, expect_certificate, expect_server_key_exchange,
@@ -141,8 +186,8 @@ class client : public detail::engine<client> {
     return false;
   }
   constexpr bool offered(named_group g) const noexcept {
-    for (auto x : cfg_.groups)
-      if (x == g) return true;
+    for (std::size_t i = 0; i < group_count_; ++i)
+      if (groups_[i] == g) return true;
     return false;
   }
   constexpr bool offered(signature_scheme g) const noexcept {
@@ -183,7 +228,7 @@ class client : public detail::engine<client> {
     const auto& x = m->ext;
     // Only what was offered may come back.
     if (x.other || x.supported_groups || x.signature_algorithms) return errc::tls_unsupported_extension;
-    if (x.server_name && server_name_.empty()) return errc::tls_unsupported_extension;
+    if (x.server_name && !sni_sent_) return errc::tls_unsupported_extension;
     if (x.ec_point_formats) {
       if (!offers_ecdhe()) return errc::tls_unsupported_extension;
       bool uncompressed = false;
@@ -192,8 +237,10 @@ class client : public detail::engine<client> {
     }
     if (x.renegotiation_info && !x.renegotiated_connection.empty()) return errc::tls_handshake_failure;  // RFC 5746 3.4
     if (!x.extended_master_secret && cfg_.require_extended_master_secret) return errc::tls_no_extended_master_secret;
+    suite_ = find_suite(m->cipher_suite);
     info_.suite = suite;
-    info_.kx = find_suite(m->cipher_suite)->kx;
+    info_.kx = suite_->kx;
+    transcript_.use(suite_->hash);
     info_.server_random = m->server_random;
     info_.extended_master_secret = x.extended_master_secret;
     info_.secure_renegotiation = x.renegotiation_info;
@@ -209,14 +256,30 @@ class client : public detail::engine<client> {
     if (!chain) return chain.error();
     if (chain->empty()) return errc::tls_certificate_refused;
     if (cfg_.verifier == nullptr) return errc::tls_certificate_refused;
-    if (auto s = cfg_.verifier->verify(chain->list(), server_name_, cfg_.now); !s) return s;
-    auto key = rsa_public_key::from_der(chain->certs[0], cfg_.min_rsa_bits);
-    if (!key) return key.error();
+    const auto usage = info_.kx == key_exchange::rsa ? key_usage_needed::key_encipherment
+                                                     : key_usage_needed::digital_signature;
+    if (auto s = cfg_.verifier->verify(chain->list(), server_name_, cfg_.now, usage); !s) return s;
+    // The leaf's key must be what the suite signs or encrypts with: P-256
+    // for ECDHE_ECDSA, RSA otherwise.
+    detail::peer_key key;
+    if (info_.kx == key_exchange::ecdhe_ecdsa) {
+      auto spki = keys::read_certificate_spki(chain->certs[0]);
+      if (!spki) return spki.error();
+      auto point = keys::read_p256_spki(*spki);
+      if (!point) return point.error();
+      if (point->size() != 65 || (*point)[0] != 0x04) return errc::ec_unsupported_key;
+      detail::copy_bytes_to(key.ec.data(), *point);
+      key.is_ec = true;
+    } else {
+      auto rsa = rsa_public_key::from_der(chain->certs[0], cfg_.min_rsa_bits);
+      if (!rsa) return rsa.error();
+      key.rsa = *rsa;
+    }
     transcript_.update(message);
     if (info_.kx == key_exchange::rsa) {
-      state_ = expect_server_hello_done{*key, {}, {}, 0};
+      state_ = expect_server_hello_done{key, {}, {}, 0};
     } else {
-      state_ = expect_server_key_exchange{*key};
+      state_ = expect_server_key_exchange{key};
     }
     return {};
   }
@@ -228,15 +291,13 @@ class client : public detail::engine<client> {
     if (!m) return m.error() == errc::tls_unsupported_group ? errc::tls_illegal_parameter : m.error();
     if (!offered(m->params.group)) return errc::tls_illegal_parameter;
     const auto scheme = static_cast<signature_scheme>(m->signature_algorithm);
-    if (!offered(scheme)) return errc::tls_illegal_parameter;
+    if (!offered(scheme) || is_ecdsa(scheme) != st.server_key.is_ec) return errc::tls_illegal_parameter;
     // client_random || server_random || ServerECDHParams
     std::array<std::uint8_t, 64 + 4 + 65> signed_data{};
     const auto n = server_signed_data(info_.client_random, info_.server_random, m->params, signed_data);
     if (!n) return n.error();
     const bytes_view data = bytes_view(signed_data).first(*n);
-    const status v = scheme == signature_scheme::rsa_pss_rsae_sha256 ? st.server_key.verify_pss_sha256(data, m->signature)
-                                                                     : st.server_key.verify_pkcs1_sha256(data, m->signature);
-    if (!v) return errc::tls_bad_signature;
+    if (!detail::verify_signature(st.server_key, scheme, data, m->signature)) return errc::tls_bad_signature;
     info_.group = m->params.group;
     info_.signature = scheme;
     expect_server_hello_done next{st.server_key, m->params.group, {}, m->params.public_key.size()};
@@ -260,7 +321,8 @@ class client : public detail::engine<client> {
       pre_master.v[0] = tls12_version >> 8;
       pre_master.v[1] = tls12_version & 0xff;
       rng.fill(std::span<std::uint8_t>(pre_master.v).subspan(2));
-      const rsa_public_key& key = st.server_key;
+      if (!st.server_key.rsa) return errc::rsa_unsupported_key;
+      const rsa_public_key& key = *st.server_key.rsa;
       sent = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
         const std::size_t k = key.size();
         if (out.size() < 6 + k) return errc::buffer_too_small;
@@ -290,26 +352,11 @@ class client : public detail::engine<client> {
     if (!sent) return sent;
     const bytes_view pms = bytes_view(pre_master.v).first(pre_master_size);
     expect_change_cipher_spec next;
-    if (info_.extended_master_secret) {
-      const auto session_hash = transcript_.current();
-      next.master.v = compute_extended_master_secret(pms, session_hash);
-    } else {
-      next.master.v = compute_master_secret(pms, info_.client_random, info_.server_random);
-    }
-    next.keys = derive_session_keys(next.master.v, info_.client_random, info_.server_random);
-    if (cfg_.keylog != nullptr) {
-      auto line = keylog_line(info_.client_random, next.master.v);
-      cfg_.keylog->log(std::string_view(line.data(), line.size()));
-      secure_wipe(line);  // it holds the master secret in hex
-      log_secret(cfg_.keylog, "pre_master_secret", pms);
-      log_secret(cfg_.keylog, "master_secret", next.master.v);
-      log_secret(cfg_.keylog, "client_write_key", next.keys.client_write_key);
-      log_secret(cfg_.keylog, "server_write_key", next.keys.server_write_key);
-      log_secret(cfg_.keylog, "client_write_iv", next.keys.client_write_iv);
-      log_secret(cfg_.keylog, "server_write_iv", next.keys.server_write_iv);
-    }
-    if (auto s = put_change_cipher_spec(next.keys.client_write_key, next.keys.client_write_iv); !s) return s;
-    const auto finished = verify_data(next.master.v, client_finished_label, transcript_.current());
+    detail::derive_keys(*suite_, info_.extended_master_secret, pms, transcript_, info_.client_random,
+                        info_.server_random, next.km);
+    log_keys(cfg_.keylog, pms, next.km);
+    if (auto s = put_change_cipher_spec(next.km.client_write_key(), next.km.client_iv.v); !s) return s;
+    const auto finished = detail::finished_data(*suite_, next.km, client_finished_label, transcript_);
     log_secret(cfg_.keylog, "client_verify_data", finished);
     if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
           writer w(out);
@@ -325,9 +372,8 @@ class client : public detail::engine<client> {
   constexpr status on_change_cipher_spec() noexcept {
     auto* st = std::get_if<expect_change_cipher_spec>(&state_);
     if (st == nullptr) return errc::tls_unexpected_message;
-    start_reading_protected(st->keys.server_write_key, st->keys.server_write_iv);
-    expect_finished next;
-    next.master = st->master;
+    start_reading_protected(st->km.server_write_key(), st->km.server_iv.v);
+    expect_finished next{st->km};
     state_ = std::move(next);
     return {};
   }
@@ -335,7 +381,7 @@ class client : public detail::engine<client> {
   constexpr status on_finished(expect_finished& st, handshake_type type, bytes_view body, bytes_view message) noexcept {
     if (type != handshake_type::finished) return errc::tls_unexpected_message;
     if (body.size() != verify_data_size) return errc::tls_decode_error;
-    auto expected = verify_data(st.master.v, server_finished_label, transcript_.current());
+    auto expected = detail::finished_data(*suite_, st.km, server_finished_label, transcript_);
     log_secret(cfg_.keylog, "server_verify_data", expected);
     const bool ok = ct_equal(expected, body);
     secure_wipe(expected);
@@ -348,6 +394,10 @@ class client : public detail::engine<client> {
 
   client_config cfg_;
   std::string_view server_name_;
+  bool sni_sent_ = false;
+  const suite_info* suite_ = nullptr;
+  std::array<named_group, 3> groups_{};  // what supported_groups offers
+  std::size_t group_count_ = 0;
   state state_{};
 };
 

@@ -139,13 +139,32 @@ enum class alert_description : std::uint8_t {
     case errc_group::encoding:
       return alert_description::decode_error;
     case errc_group::crypto:
-      // A signature or MAC that does not verify (RFC 5246 7.2.2: decrypt_error).
+      // A signature (RSA, ECDSA) or MAC that does not verify (RFC 5246 7.2.2: decrypt_error).
       return e == errc::rsa_fault_detected ? alert_description::internal_error : alert_description::decrypt_error;
     case errc_group::key:
       // A peer's key kagi cannot use: its certificate is the problem.
       return alert_description::unsupported_certificate;
     case errc_group::x509:
-      return alert_description::bad_certificate;
+      // RFC 5246 7.2.2, alert by alert.
+      switch (e) {
+        case errc::x509_expired:  // "a certificate has expired or is not currently valid"
+        case errc::x509_not_yet_valid: return alert_description::certificate_expired;
+        case errc::x509_unknown_issuer:  // "the CA certificate could not be located or ... matched with a known, trusted CA"
+          return alert_description::unknown_ca;
+        case errc::x509_unsupported_algorithm:  // "a certificate was of an unsupported type"
+        case errc::x509_unknown_critical_extension: return alert_description::unsupported_certificate;
+        case errc::x509_name_mismatch:  // "some other (unspecified) issue ... rendering it unacceptable":
+        case errc::x509_bad_key_usage:  // a sound certificate, but not for this host or this use
+          return alert_description::certificate_unknown;
+        case errc::x509_malformed:  // "a certificate was corrupt, contained signatures that did not verify ..."
+        case errc::x509_duplicate_extension:
+        case errc::x509_no_certificate:
+        case errc::x509_bad_signature:
+        case errc::x509_not_a_ca:
+        case errc::x509_path_too_long:
+        case errc::x509_name_constraint_violated:
+        default: return alert_description::bad_certificate;
+      }
     case errc_group::tls:
       break;
   }

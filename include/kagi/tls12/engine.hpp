@@ -41,6 +41,10 @@
 #include "../core/ct.hpp"
 #include "../core/random.hpp"
 #include "../core/result.hpp"
+#include "../hash/sha256.hpp"
+#include "../hash/sha512.hpp"
+#include "../ec/ecdsa_p256.hpp"
+#include "../rsa/keys.hpp"
 #include "codec.hpp"
 #include "keylog.hpp"
 #include "messages.hpp"
@@ -94,8 +98,10 @@ inline constexpr std::size_t min_handshake_buffer = 4096;
 inline constexpr std::size_t recommended_handshake_buffer = handshake_header_size + 65536;
 
 // The default offers, in preference order.
-inline constexpr std::array<cipher_suite, 2> default_suites{cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256,
-                                                           cipher_suite::rsa_with_aes_128_gcm_sha256};
+inline constexpr std::array<cipher_suite, 6> default_suites{
+    cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256,
+    cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384,
+    cipher_suite::rsa_with_aes_128_gcm_sha256,         cipher_suite::rsa_with_aes_256_gcm_sha384};
 inline constexpr std::array<named_group, 2> default_groups{named_group::x25519, named_group::secp256r1};
 
 // Why an engine stopped: the reason, the alert, and whether it was sent (our
@@ -137,29 +143,37 @@ struct engine_flags {
 namespace detail {
 
 // The AES-GCM record protection of one direction: none before
-// ChangeCipherSpec, then one of the suite's key size.
+// ChangeCipherSpec, then AES-128-GCM or AES-256-GCM as the suite says.
 class record_protection {
  public:
   [[nodiscard]] constexpr bool active() const noexcept { return kind_ != 0; }
-  constexpr void set128(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 4> iv) noexcept {
-    r128_.emplace(key, iv);
-    kind_ = 1;
+  // key: 16 or 32 bytes.
+  constexpr void set(bytes_view key, std::span<const std::uint8_t, 4> iv) noexcept {
+    if (key.size() == 32) {
+      r256_.emplace(key.first<32>(), iv);
+      kind_ = 2;
+    } else {
+      r128_.emplace(key.first<16>(), iv);
+      kind_ = 1;
+    }
   }
   [[nodiscard]] constexpr result<std::size_t> seal(content_type t, bytes_view pt, mutable_bytes out) noexcept {
-    return r128_->seal(t, pt, out);
+    return kind_ == 2 ? r256_->seal(t, pt, out) : r128_->seal(t, pt, out);
   }
   [[nodiscard]] constexpr result<opened_record> open(bytes_view rec, mutable_bytes out) noexcept {
-    return r128_->open(rec, out);
+    return kind_ == 2 ? r256_->open(rec, out) : r128_->open(rec, out);
   }
   // Drops the keys (the record object wipes itself): after a fatal error.
   constexpr void clear() noexcept {
     r128_.reset();
+    r256_.reset();
     kind_ = 0;
   }
 
  private:
   int kind_ = 0;
   std::optional<aes128_gcm_record> r128_;
+  std::optional<aes256_gcm_record> r256_;
 };
 
 // A secret that wipes itself.
@@ -171,6 +185,132 @@ struct secret_array {
   constexpr secret_array& operator=(const secret_array&) noexcept = default;
   constexpr ~secret_array() { secure_wipe(v); }
 };
+
+// The secrets of a handshake from the master secret on (wiped when dropped).
+struct key_material {
+  secret_array<48> master;
+  secret_array<32> client_key, server_key;
+  secret_array<4> client_iv, server_iv;
+  std::size_t key_size = 16;
+
+  [[nodiscard]] constexpr bytes_view client_write_key() const noexcept { return bytes_view(client_key.v).first(key_size); }
+  [[nodiscard]] constexpr bytes_view server_write_key() const noexcept { return bytes_view(server_key.v).first(key_size); }
+};
+
+// The key schedule of a suite (RFC 5246 8.1, 6.3, 7.4.9; RFC 7627 4) over its
+// PRF hash: the master secret (extended: over the session hash, the
+// transcript through ClientKeyExchange), the key block cut into keys and
+// IVs, and verify_data.
+template <class Hash>
+constexpr void make_master_secret(bool extended, bytes_view pms, const transcript& t, const random& cr,
+                                  const random& sr, key_material& km) noexcept {
+  if (extended) {
+    auto session_hash = t.current<Hash>();
+    km.master.v = compute_extended_master_secret<Hash>(pms, session_hash);
+    secure_wipe(session_hash);
+  } else {
+    km.master.v = compute_master_secret<Hash>(pms, cr, sr);
+  }
+}
+template <class Hash, std::size_t KeySize>
+constexpr void make_keys(const random& cr, const random& sr, key_material& km) noexcept {
+  const auto keys = derive_session_keys<Hash, KeySize>(km.master.v, cr, sr);
+  for (std::size_t i = 0; i < KeySize; ++i) km.client_key.v[i] = keys.client_write_key[i], km.server_key.v[i] = keys.server_write_key[i];
+  for (std::size_t i = 0; i < 4; ++i) km.client_iv.v[i] = keys.client_write_iv[i], km.server_iv.v[i] = keys.server_write_iv[i];
+  km.key_size = KeySize;
+}
+constexpr void derive_keys(const suite_info& s, bool extended, bytes_view pms, const transcript& t, const random& cr,
+                           const random& sr, key_material& km) noexcept {
+  if (s.hash == prf_hash::sha384) {
+    make_master_secret<sha384>(extended, pms, t, cr, sr, km);
+  } else {
+    make_master_secret<sha256>(extended, pms, t, cr, sr, km);
+  }
+  if (s.hash == prf_hash::sha384 && s.key_bits == 256) {
+    make_keys<sha384, 32>(cr, sr, km);
+  } else if (s.hash == prf_hash::sha256 && s.key_bits == 128) {
+    make_keys<sha256, 16>(cr, sr, km);
+  } else if (s.hash == prf_hash::sha384) {
+    make_keys<sha384, 16>(cr, sr, km);
+  } else {
+    make_keys<sha256, 32>(cr, sr, km);
+  }
+}
+[[nodiscard]] constexpr std::array<std::uint8_t, 12> finished_data(const suite_info& s, const key_material& km,
+                                                                   std::string_view label, const transcript& t) noexcept {
+  if (s.hash == prf_hash::sha384) return verify_data<sha384>(km.master.v, label, t.current<sha384>());
+  return verify_data<sha256>(km.master.v, label, t.current<sha256>());
+}
+
+// The server's certificate key as the client holds it: RSA, or a P-256 point.
+struct peer_key {
+  std::optional<rsa_public_key> rsa;
+  std::array<std::uint8_t, 65> ec{};
+  bool is_ec = false;
+};
+
+// ServerKeyExchange signatures by scheme (the scheme must fit the key: an
+// ECDSA scheme an EC key, an RSA one an RSA key; checked by the callers).
+template <class H>
+[[nodiscard]] constexpr status verify_ecdsa(const peer_key& key, bytes_view data, bytes_view sig) noexcept {
+  const auto digest = H::hash(data);
+  return p256::verify_digest(key.ec, digest, sig);
+}
+[[nodiscard]] constexpr status verify_signature(const peer_key& key, signature_scheme s, bytes_view data,
+                                                bytes_view sig) noexcept {
+  if (is_ecdsa(s) != key.is_ec || (!key.is_ec && !key.rsa)) return errc::tls_illegal_parameter;
+  switch (s) {
+    case signature_scheme::rsa_pkcs1_sha256: return key.rsa->verify<sha256>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pkcs1_sha384: return key.rsa->verify<sha384>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pkcs1_sha512: return key.rsa->verify<sha512>(rsa_padding::pkcs1_v15, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha256: return key.rsa->verify<sha256>(rsa_padding::pss, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha384: return key.rsa->verify<sha384>(rsa_padding::pss, data, sig);
+    case signature_scheme::rsa_pss_rsae_sha512: return key.rsa->verify<sha512>(rsa_padding::pss, data, sig);
+    case signature_scheme::ecdsa_secp256r1_sha256: return verify_ecdsa<sha256>(key, data, sig);
+    case signature_scheme::ecdsa_secp384r1_sha384: return verify_ecdsa<sha384>(key, data, sig);
+    case signature_scheme::ecdsa_secp521r1_sha512: return verify_ecdsa<sha512>(key, data, sig);
+  }
+  return errc::tls_illegal_parameter;
+}
+[[nodiscard]] constexpr status verify_signature(const rsa_public_key& key, signature_scheme s, bytes_view data,
+                                                bytes_view sig) noexcept {
+  peer_key k;
+  k.rsa = key;
+  return verify_signature(k, s, data, sig);
+}
+
+// The server's signing key: RSA or P-256.
+struct signing_key {
+  const rsa_private_key* rsa = nullptr;
+  const p256::private_key_type* ec = nullptr;
+};
+// Signs into sig; returns the signature's length.
+template <class R>
+[[nodiscard]] constexpr result<std::size_t> sign_with(const signing_key& key, signature_scheme s, bytes_view data,
+                                                      mutable_bytes sig, R& rng) noexcept {
+  if (is_ecdsa(s)) {
+    if (key.ec == nullptr) return errc::invalid_argument;
+    switch (s) {
+      case signature_scheme::ecdsa_secp384r1_sha384: return p256::sign<sha384>(*key.ec, data, sig, rng);
+      case signature_scheme::ecdsa_secp521r1_sha512: return p256::sign<sha512>(*key.ec, data, sig, rng);
+      default: return p256::sign<sha256>(*key.ec, data, sig, rng);
+    }
+  }
+  if (key.rsa == nullptr) return errc::invalid_argument;
+  const rsa_private_key& k = *key.rsa;
+  status st = errc::invalid_argument;
+  switch (s) {
+    case signature_scheme::rsa_pkcs1_sha256: st = k.sign<sha256>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pkcs1_sha384: st = k.sign<sha384>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pkcs1_sha512: st = k.sign<sha512>(rsa_padding::pkcs1_v15, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha256: st = k.sign<sha256>(rsa_padding::pss, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha384: st = k.sign<sha384>(rsa_padding::pss, data, sig, rng); break;
+    case signature_scheme::rsa_pss_rsae_sha512: st = k.sign<sha512>(rsa_padding::pss, data, sig, rng); break;
+    default: break;
+  }
+  if (!st) return st.error();
+  return k.size();
+}
 
 // Lets the rsa/ecdhe templates draw from the engine's random_generator.
 struct rng_ref {
@@ -401,18 +541,35 @@ class engine {
   }
 
   // ChangeCipherSpec out, then the write keys in use.
-  template <std::size_t KeyBytes>
-  [[nodiscard]] constexpr status put_change_cipher_spec(const std::array<std::uint8_t, KeyBytes>& key,
-                                                        const std::array<std::uint8_t, 4>& iv) noexcept {
+  [[nodiscard]] constexpr status put_change_cipher_spec(bytes_view key, std::span<const std::uint8_t, 4> iv) noexcept {
     const std::array<std::uint8_t, 1> one{1};
     if (auto s = put_record(content_type::change_cipher_spec, one, out_room()); !s) return s;
-    write_.set128(key, iv);
+    write_.set(key, iv);
     return {};
   }
-  template <std::size_t KeyBytes>
-  constexpr void start_reading_protected(const std::array<std::uint8_t, KeyBytes>& key,
-                                         const std::array<std::uint8_t, 4>& iv) noexcept {
-    read_.set128(key, iv);
+  constexpr void start_reading_protected(bytes_view key, std::span<const std::uint8_t, 4> iv) noexcept {
+    read_.set(key, iv);
+  }
+
+  // The key log line and, for observers, the secrets.
+  constexpr void log_keys(key_logger* log, bytes_view pms, const key_material& km) noexcept {
+    if (log == nullptr) return;
+    auto line = keylog_line(info_.client_random, km.master.v);
+    log->log(std::string_view(line.data(), line.size()));
+    secure_wipe(line);  // it holds the master secret in hex
+    log->secret("pre_master_secret", pms);
+    log->secret("master_secret", km.master.v);
+    // AEAD suites: the key block is the two write keys, then the two IVs.
+    std::array<std::uint8_t, 2 * 32 + 8> block{};
+    std::size_t at = 0;
+    for (auto part : {km.client_write_key(), km.server_write_key(), bytes_view(km.client_iv.v), bytes_view(km.server_iv.v)})
+      for (std::uint8_t b : part) block[at++] = b;
+    log->secret("key_block", bytes_view(block).first(at));
+    secure_wipe(block);
+    log->secret("client_write_key", km.client_write_key());
+    log->secret("server_write_key", km.server_write_key());
+    log->secret("client_write_iv", km.client_iv.v);
+    log->secret("server_write_iv", km.server_iv.v);
   }
 
   constexpr void log_secret(key_logger* log, std::string_view name, bytes_view value) noexcept {

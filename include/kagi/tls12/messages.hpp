@@ -39,26 +39,41 @@ namespace kagi::tls12 {
 
 enum class cipher_suite : std::uint16_t {
   rsa_with_aes_128_gcm_sha256 = 0x009c,        // TLS_RSA_WITH_AES_128_GCM_SHA256 (RFC 5288)
+  rsa_with_aes_256_gcm_sha384 = 0x009d,        // TLS_RSA_WITH_AES_256_GCM_SHA384 (RFC 5288)
+  ecdhe_ecdsa_with_aes_128_gcm_sha256 = 0xc02b,  // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289)
+  ecdhe_ecdsa_with_aes_256_gcm_sha384 = 0xc02c,  // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (RFC 5289)
   ecdhe_rsa_with_aes_128_gcm_sha256 = 0xc02f,  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RFC 5289)
+  ecdhe_rsa_with_aes_256_gcm_sha384 = 0xc030,  // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (RFC 5289)
 };
 
 inline constexpr std::uint16_t empty_renegotiation_info_scsv = 0x00ff;  // RFC 5746 section 3.3
 inline constexpr std::uint16_t fallback_scsv = 0x5600;                  // RFC 7507
 
-enum class key_exchange : std::uint8_t { rsa, ecdhe_rsa };
+enum class key_exchange : std::uint8_t { rsa, ecdhe_rsa, ecdhe_ecdsa };
+enum class prf_hash : std::uint8_t { sha256, sha384 };  // the PRF's and the transcript's hash
 
 // What a suite means: its key exchange, the PRF's hash, the AES key size.
 struct suite_info {
   cipher_suite suite;
   key_exchange kx;
+  prf_hash hash;
   std::size_t key_bits;  // AES-GCM key
   const char* name;      // the IANA name
 };
 
-inline constexpr std::array<suite_info, 2> supported_suites{{
-    {cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256, key_exchange::ecdhe_rsa, 128,
+inline constexpr std::array<suite_info, 6> supported_suites{{
+    {cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, key_exchange::ecdhe_ecdsa, prf_hash::sha256, 128,
+     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+    {cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, key_exchange::ecdhe_ecdsa, prf_hash::sha384, 256,
+     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
+    {cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256, key_exchange::ecdhe_rsa, prf_hash::sha256, 128,
      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
-    {cipher_suite::rsa_with_aes_128_gcm_sha256, key_exchange::rsa, 128, "TLS_RSA_WITH_AES_128_GCM_SHA256"},
+    {cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384, key_exchange::ecdhe_rsa, prf_hash::sha384, 256,
+     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+    {cipher_suite::rsa_with_aes_128_gcm_sha256, key_exchange::rsa, prf_hash::sha256, 128,
+     "TLS_RSA_WITH_AES_128_GCM_SHA256"},
+    {cipher_suite::rsa_with_aes_256_gcm_sha384, key_exchange::rsa, prf_hash::sha384, 256,
+     "TLS_RSA_WITH_AES_256_GCM_SHA384"},
 }};
 
 // The suite's description, or nullptr when kagi does not implement it.
@@ -69,15 +84,34 @@ inline constexpr std::array<suite_info, 2> supported_suites{{
 }
 
 // ---- signature schemes (RFC 8446 section 4.2.3 values; TLS 1.2's
-// SignatureAndHashAlgorithm is hash << 8 | signature with the same codes)
+// SignatureAndHashAlgorithm is hash << 8 | signature with the same codes, so
+// in TLS 1.2 0x0403/0x0503/0x0603 mean ECDSA with SHA-256/384/512 on the
+// certificate's curve, here P-256)
 
 enum class signature_scheme : std::uint16_t {
   rsa_pkcs1_sha256 = 0x0401,
+  rsa_pkcs1_sha384 = 0x0501,
+  rsa_pkcs1_sha512 = 0x0601,
   rsa_pss_rsae_sha256 = 0x0804,
+  rsa_pss_rsae_sha384 = 0x0805,
+  rsa_pss_rsae_sha512 = 0x0806,
+  ecdsa_secp256r1_sha256 = 0x0403,
+  ecdsa_secp384r1_sha384 = 0x0503,
+  ecdsa_secp521r1_sha512 = 0x0603,
 };
 
-inline constexpr std::array<signature_scheme, 2> supported_signature_schemes{
-    signature_scheme::rsa_pss_rsae_sha256, signature_scheme::rsa_pkcs1_sha256};
+inline constexpr std::array<signature_scheme, 9> supported_signature_schemes{
+    signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
+    signature_scheme::ecdsa_secp521r1_sha512, signature_scheme::rsa_pss_rsae_sha256,
+    signature_scheme::rsa_pss_rsae_sha384,    signature_scheme::rsa_pss_rsae_sha512,
+    signature_scheme::rsa_pkcs1_sha256,       signature_scheme::rsa_pkcs1_sha384,
+    signature_scheme::rsa_pkcs1_sha512};
+
+// ECDSA (true) or RSA (false).
+[[nodiscard]] constexpr bool is_ecdsa(signature_scheme s) noexcept {
+  return s == signature_scheme::ecdsa_secp256r1_sha256 || s == signature_scheme::ecdsa_secp384r1_sha384 ||
+         s == signature_scheme::ecdsa_secp521r1_sha512;
+}
 
 [[nodiscard]] constexpr bool is_supported(signature_scheme s) noexcept {
   for (auto x : supported_signature_schemes)
@@ -88,7 +122,14 @@ inline constexpr std::array<signature_scheme, 2> supported_signature_schemes{
 [[nodiscard]] constexpr const char* signature_scheme_name(signature_scheme s) noexcept {
   switch (s) {
     case signature_scheme::rsa_pkcs1_sha256: return "rsa_pkcs1_sha256";
+    case signature_scheme::rsa_pkcs1_sha384: return "rsa_pkcs1_sha384";
+    case signature_scheme::rsa_pkcs1_sha512: return "rsa_pkcs1_sha512";
     case signature_scheme::rsa_pss_rsae_sha256: return "rsa_pss_rsae_sha256";
+    case signature_scheme::rsa_pss_rsae_sha384: return "rsa_pss_rsae_sha384";
+    case signature_scheme::rsa_pss_rsae_sha512: return "rsa_pss_rsae_sha512";
+    case signature_scheme::ecdsa_secp256r1_sha256: return "ecdsa_secp256r1_sha256";
+    case signature_scheme::ecdsa_secp384r1_sha384: return "ecdsa_secp384r1_sha384";
+    case signature_scheme::ecdsa_secp521r1_sha512: return "ecdsa_secp521r1_sha512";
   }
   return "unknown";
 }

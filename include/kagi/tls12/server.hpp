@@ -43,8 +43,9 @@ namespace kagi::tls12 {
 
 struct server_config {
   random_generator* rng = nullptr;                   // required
-  std::span<const bytes_view> certificate_chain;     // DER, leaf first (the leaf's key is `key`)
-  const rsa_private_key* key = nullptr;              // required
+  std::span<const bytes_view> certificate_chain;     // DER, leaf first (the leaf's key is `key` or `ecdsa_key`)
+  const rsa_private_key* key = nullptr;              // an RSA certificate's key, or
+  const p256::private_key_type* ecdsa_key = nullptr;  // a P-256 certificate's key (exactly one of the two)
   std::span<const cipher_suite> suites = default_suites;  // the server's preference order
   std::span<const named_group> groups = default_groups;
   std::span<const signature_scheme> signature_schemes = supported_signature_schemes;
@@ -64,7 +65,7 @@ class server : public detail::engine<server> {
   [[nodiscard]] static constexpr std::size_t out_buffer_needed(const server_config& c) noexcept {
     std::size_t chain = 7;
     for (auto cert : c.certificate_chain) chain += 3 + cert.size();
-    const std::size_t key = c.key != nullptr ? c.key->size() : 512;
+    const std::size_t key = c.key != nullptr ? c.key->size() : c.ecdsa_key != nullptr ? 72 : 512;
     const std::size_t flight = 128 + chain + (4 + 4 + 65 + 4 + key) + 4;
     const std::size_t headers = record_header_size * (flight / max_plaintext_length + 4);
     const std::size_t need = flight + headers + 6 + 16 + 29 + alert_reserve;
@@ -74,7 +75,8 @@ class server : public detail::engine<server> {
   constexpr server(const server_config& config, const buffers& b) noexcept
       : base(b, config.max_empty_records), cfg_(config) {
     if (last_error().reason != errc::ok) return;
-    if (cfg_.rng == nullptr || cfg_.key == nullptr || cfg_.certificate_chain.empty() || cfg_.suites.empty())
+    if (cfg_.rng == nullptr || (cfg_.key == nullptr) == (cfg_.ecdsa_key == nullptr) || cfg_.certificate_chain.empty() ||
+        cfg_.suites.empty())
       { stop(errc::invalid_argument, false); return; }
     for (auto s : cfg_.suites)
       if (find_suite(static_cast<std::uint16_t>(s)) == nullptr) { stop(errc::invalid_argument, false); return; }
@@ -92,12 +94,10 @@ class server : public detail::engine<server> {
     std::optional<ecdhe_private_key> ecdhe;
   };
   struct expect_change_cipher_spec {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct expect_finished {
-    detail::secret_array<48> master;
-    session_keys keys;
+    detail::key_material km;
   };
   struct connected {};
   using state = std::variant<expect_client_hello, expect_client_key_exchange, expect_change_cipher_spec,
@@ -125,9 +125,11 @@ class server : public detail::engine<server> {
   };
   constexpr choice choose(const client_hello& m) const noexcept {
     choice c;
+    const bool ec_key = cfg_.ecdsa_key != nullptr;
     for (auto s : cfg_.suites) {
       if (!list_contains(m.cipher_suites, static_cast<std::uint16_t>(s))) continue;
       const suite_info* info = find_suite(static_cast<std::uint16_t>(s));
+      if ((info->kx == key_exchange::ecdhe_ecdsa) != ec_key) continue;  // the suite needs the other key type
       if (info->kx == key_exchange::rsa) {
         c.suite = info;
         return c;
@@ -150,7 +152,7 @@ class server : public detail::engine<server> {
         for (std::size_t i = 0; i + 1 < m.ext.signature_schemes.size() && !have_scheme; i += 2) {
           const auto sch = static_cast<signature_scheme>(load_be16(m.ext.signature_schemes.data() + i));
           for (auto mine : cfg_.signature_schemes) {
-            if (mine == sch) {
+            if (mine == sch && is_ecdsa(mine) == ec_key) {
               c.scheme = sch;
               have_scheme = true;
               break;
@@ -160,7 +162,11 @@ class server : public detail::engine<server> {
       }
       bool uncompressed = !m.ext.ec_point_formats;
       for (auto f : m.ext.point_formats) uncompressed |= f == ec_point_format_uncompressed;
-      if (have_group && have_scheme && uncompressed && !cfg_.groups.empty()) {
+      // An ECDSA certificate's curve must be one the client lists too
+      // (RFC 8422 5.1.1; kagi's certificates are P-256).
+      const bool cert_curve = !ec_key || !m.ext.supported_groups ||
+                              list_contains(m.ext.groups, static_cast<std::uint16_t>(named_group::secp256r1));
+      if (have_group && have_scheme && uncompressed && cert_curve && !cfg_.groups.empty()) {
         c.suite = info;
         return c;
       }
@@ -184,6 +190,7 @@ class server : public detail::engine<server> {
     const choice c = choose(*m);
     if (c.suite == nullptr) return errc::tls_handshake_failure;
 
+    suite_ = c.suite;
     info_.suite = c.suite->suite;
     info_.kx = c.suite->kx;
     info_.client_random = m->client_random;
@@ -194,6 +201,7 @@ class server : public detail::engine<server> {
                                                                                    : info_.server_name.size() - 1;
       for (std::size_t i = 0; i < n; ++i) info_.server_name[i] = static_cast<char>(m->ext.host_name[i]);
     }
+    transcript_.use(c.suite->hash);
     transcript_.update(message);
     version_fixed_ = true;
 
@@ -233,11 +241,9 @@ class server : public detail::engine<server> {
       if (!sn) return sn.error();
       const bytes_view data = bytes_view(signed_data).first(*sn);
       std::array<std::uint8_t, rsa_private_key::max_bits / 8> sig{};
-      const std::size_t sig_size = cfg_.key->size();
-      const status signed_ok = c.scheme == signature_scheme::rsa_pss_rsae_sha256
-                                   ? cfg_.key->sign_pss_sha256(data, sig, rng)
-                                   : cfg_.key->sign_pkcs1_sha256(data, sig, rng);
-      if (!signed_ok) return signed_ok;
+      const auto signed_size = detail::sign_with(detail::signing_key{cfg_.key, cfg_.ecdsa_key}, c.scheme, data, sig, rng);
+      if (!signed_size) return signed_size.error();
+      const std::size_t sig_size = *signed_size;
       if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
             if (out.size() < handshake_header_size) return errc::buffer_too_small;
             const auto written = encode_server_key_exchange_ecdhe(params, static_cast<std::uint16_t>(c.scheme),
@@ -287,23 +293,9 @@ class server : public detail::engine<server> {
     transcript_.update(message);
     const bytes_view pms = bytes_view(pre_master.v).first(pre_master_size);
     expect_change_cipher_spec next;
-    if (info_.extended_master_secret) {
-      next.master.v = compute_extended_master_secret(pms, transcript_.current());
-    } else {
-      next.master.v = compute_master_secret(pms, info_.client_random, info_.server_random);
-    }
-    next.keys = derive_session_keys(next.master.v, info_.client_random, info_.server_random);
-    if (cfg_.keylog != nullptr) {
-      auto line = keylog_line(info_.client_random, next.master.v);
-      cfg_.keylog->log(std::string_view(line.data(), line.size()));
-      secure_wipe(line);  // it holds the master secret in hex
-      log_secret(cfg_.keylog, "pre_master_secret", pms);
-      log_secret(cfg_.keylog, "master_secret", next.master.v);
-      log_secret(cfg_.keylog, "client_write_key", next.keys.client_write_key);
-      log_secret(cfg_.keylog, "server_write_key", next.keys.server_write_key);
-      log_secret(cfg_.keylog, "client_write_iv", next.keys.client_write_iv);
-      log_secret(cfg_.keylog, "server_write_iv", next.keys.server_write_iv);
-    }
+    detail::derive_keys(*suite_, info_.extended_master_secret, pms, transcript_, info_.client_random,
+                        info_.server_random, next.km);
+    log_keys(cfg_.keylog, pms, next.km);
     state_ = std::move(next);
     return {};
   }
@@ -311,10 +303,8 @@ class server : public detail::engine<server> {
   constexpr status on_change_cipher_spec() noexcept {
     auto* st = std::get_if<expect_change_cipher_spec>(&state_);
     if (st == nullptr) return errc::tls_unexpected_message;
-    start_reading_protected(st->keys.client_write_key, st->keys.client_write_iv);
-    expect_finished next;
-    next.master = st->master;
-    next.keys = st->keys;
+    start_reading_protected(st->km.client_write_key(), st->km.client_iv.v);
+    expect_finished next{st->km};
     state_ = std::move(next);
     return {};
   }
@@ -322,14 +312,14 @@ class server : public detail::engine<server> {
   constexpr status on_finished(expect_finished& st, handshake_type type, bytes_view body, bytes_view message) noexcept {
     if (type != handshake_type::finished) return errc::tls_unexpected_message;
     if (body.size() != verify_data_size) return errc::tls_decode_error;
-    auto expected = verify_data(st.master.v, client_finished_label, transcript_.current());
+    auto expected = detail::finished_data(*suite_, st.km, client_finished_label, transcript_);
     log_secret(cfg_.keylog, "client_verify_data", expected);
     const bool ok = ct_equal(expected, body);
     secure_wipe(expected);
     if (!ok) return errc::tls_bad_finished;
     transcript_.update(message);
-    if (auto s = put_change_cipher_spec(st.keys.server_write_key, st.keys.server_write_iv); !s) return s;
-    const auto finished = verify_data(st.master.v, server_finished_label, transcript_.current());
+    if (auto s = put_change_cipher_spec(st.km.server_write_key(), st.km.server_iv.v); !s) return s;
+    const auto finished = detail::finished_data(*suite_, st.km, server_finished_label, transcript_);
     log_secret(cfg_.keylog, "server_verify_data", finished);
     if (auto s = put_handshake([&](mutable_bytes out) -> result<std::size_t> {
           writer w(out);
@@ -344,6 +334,7 @@ class server : public detail::engine<server> {
   }
 
   server_config cfg_;
+  const suite_info* suite_ = nullptr;
   state state_{};
 };
 

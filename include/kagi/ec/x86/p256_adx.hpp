@@ -1,5 +1,6 @@
-// kagi/ec/x86/p256_adx.hpp: the P-256 field with MULX, ADCX and ADOX (BMI2 +
-// ADX), for the point formulas and scalar multiplications of p256.hpp.
+// kagi/ec/x86/p256_adx.hpp: the P-256 field and the scalars mod n with MULX,
+// ADCX and ADOX (BMI2 + ADX), for the point formulas, scalar multiplications
+// and ECDSA arithmetic of p256.hpp.
 //
 // Montgomery multiplication is one inline-assembly block: the 512-bit
 // product (MULX rows with ADCX on the low halves and ADOX on the high
@@ -302,7 +303,102 @@ struct field_mont_adx {
   }
 };
 
+// The scalars mod n (ECDSA) with MULX, ADCX and ADOX: Montgomery
+// multiplication in one block, CIOS. Each of the four rows adds a b_i to the
+// accumulator (MULX of each limb of a, low halves on the ADCX chain, high
+// halves on the ADOX chain), then adds m n with m = acc_0 n0inv mod 2^64,
+// which clears the low word; the accumulator (five words, below 2n) then
+// moves down a word by renaming registers (the ROW macro's arguments turn
+// by one). n is subtracted at the end unless that borrows (CMOV).
+inline constexpr u64 p256_n0 = 0xf3b9cac2fc632551;
+inline constexpr u64 p256_n1 = 0xbce6faada7179e84;
+inline constexpr u64 p256_n2 = 0xffffffffffffffff;
+inline constexpr u64 p256_n3 = 0xffffffff00000000;
+inline constexpr u64 p256_n0inv = n0inv;
+
+// acc (A0..A4) += a * b[B], carries into A5 (zeroed here); then acc += m n
+// with m = A0 n0inv, after which A0 is zero.
+#define KAGI_P256N_ROW(B, A0, A1, A2, A3, A4, A5) \
+  "movq " B "(%[b]), %%rdx\n\t" \
+  "xorl %k[" A5 "], %k[" A5 "]\n\t" \
+  "mulxq 0(%[a]), %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A0 "]\n\t" \
+  "adoxq %%rbx, %[" A1 "]\n\t" \
+  "mulxq 8(%[a]), %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A1 "]\n\t" \
+  "adoxq %%rbx, %[" A2 "]\n\t" \
+  "mulxq 16(%[a]), %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A2 "]\n\t" \
+  "adoxq %%rbx, %[" A3 "]\n\t" \
+  "mulxq 24(%[a]), %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A3 "]\n\t" \
+  "adoxq %%rbx, %[" A4 "]\n\t" \
+  "movl $0, %%eax\n\t" \
+  "adcxq %%rax, %[" A4 "]\n\t" \
+  "adoxq %%rax, %[" A5 "]\n\t" \
+  "adcxq %%rax, %[" A5 "]\n\t" \
+  "movq %[" A0 "], %%rdx\n\t" \
+  "imulq %[n0inv], %%rdx\n\t" \
+  "xorl %%eax, %%eax\n\t" \
+  "mulxq %[n0], %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A0 "]\n\t" \
+  "adoxq %%rbx, %[" A1 "]\n\t" \
+  "mulxq %[n1], %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A1 "]\n\t" \
+  "adoxq %%rbx, %[" A2 "]\n\t" \
+  "mulxq %[n2], %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A2 "]\n\t" \
+  "adoxq %%rbx, %[" A3 "]\n\t" \
+  "mulxq %[n3], %%rax, %%rbx\n\t" \
+  "adcxq %%rax, %[" A3 "]\n\t" \
+  "adoxq %%rbx, %[" A4 "]\n\t" \
+  "movl $0, %%eax\n\t" \
+  "adcxq %%rax, %[" A4 "]\n\t" \
+  "adoxq %%rax, %[" A5 "]\n\t" \
+  "adcxq %%rax, %[" A5 "]\n\t"
+
+struct scalar_mont_adx : scalar_mont {
+  static constexpr const char* name = "mulx-adx";
+
+  // a b / 2^256 mod n for a, b < n; the result is below n.
+  [[nodiscard]] KAGI_P256_INLINE static fe mul(const fe& a, const fe& b) noexcept {
+    u64 r0, r1, r2, r3, r4, r5;
+    __asm__(
+        "xorl %k[r0], %k[r0]\n\t"
+        "xorl %k[r1], %k[r1]\n\t"
+        "xorl %k[r2], %k[r2]\n\t"
+        "xorl %k[r3], %k[r3]\n\t"
+        "xorl %k[r4], %k[r4]\n\t"
+        KAGI_P256N_ROW("0", "r0", "r1", "r2", "r3", "r4", "r5")
+        KAGI_P256N_ROW("8", "r1", "r2", "r3", "r4", "r5", "r0")
+        KAGI_P256N_ROW("16", "r2", "r3", "r4", "r5", "r0", "r1")
+        KAGI_P256N_ROW("24", "r3", "r4", "r5", "r0", "r1", "r2")
+        // The value is r4 + r5 2^64 + r0 2^128 + r1 2^192 + r2 2^256 < 2n.
+        "movq %[r4], %[r3]\n\t"
+        "movq %[r5], %%rax\n\t"
+        "movq %[r0], %%rbx\n\t"
+        "movq %[r1], %%rdx\n\t"
+        "subq %[n0], %[r3]\n\t"
+        "sbbq %[n1], %%rax\n\t"
+        "sbbq %[n2], %%rbx\n\t"
+        "sbbq %[n3], %%rdx\n\t"
+        "sbbq $0, %[r2]\n\t"
+        "cmovncq %[r3], %[r4]\n\t"
+        "cmovncq %%rax, %[r5]\n\t"
+        "cmovncq %%rbx, %[r0]\n\t"
+        "cmovncq %%rdx, %[r1]\n\t"
+        : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4), [r5] "=&r"(r5)
+        : [a] "r"(a.v), [b] "r"(b.v), [n0] "m"(p256_n0), [n1] "m"(p256_n1), [n2] "m"(p256_n2), [n3] "m"(p256_n3),
+          [n0inv] "m"(p256_n0inv)
+        : "rax", "rbx", "rdx", "cc", "memory");
+    return {{r4, r5, r0, r1}};
+  }
+  [[nodiscard]] KAGI_P256_INLINE static fe sqr(const fe& a) noexcept { return mul(a, a); }
+};
+
 inline constexpr std::uint32_t p256_adx_needs = cpu::bmi2 | cpu::adx;
+
+#undef KAGI_P256N_ROW
 
 #undef KAGI_P256_MUL_512
 #undef KAGI_P256_SQR_512
