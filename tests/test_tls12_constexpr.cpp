@@ -113,7 +113,10 @@ constexpr bool handshake_in_memory() {
   std::array<std::uint8_t, tls12::min_handshake_buffer> chs{}, shs{};
   tls12::client c(ccfg, {cin, cout, chs}, "localhost");
   tls12::server s(scfg, {sin, sout, shs});
-  while (move_bytes(c, s) | move_bytes(s, c)) {
+  for (bool moved = true; moved;) {  // both directions every round
+    const bool to_server = move_bytes(c, s);
+    const bool to_client = move_bytes(s, c);
+    moved = to_server || to_client;
   }
   if (!c.handshake_done() || !s.handshake_done() || !clog.seen || clog.master != slog.master) return false;
   // One record each way.

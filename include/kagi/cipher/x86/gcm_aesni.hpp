@@ -84,7 +84,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_reduce(const gcm_acc128& a) no
 }
 
 KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_mul(__m128i x, __m128i h) noexcept {
-  gcm_acc128 a;
+  gcm_acc128 a{};  // zeroed: g++ -O1 cannot see that gcm_mul_first sets it first
   gcm_mul_first(a, x, h);
   return gcm_reduce(a);
 }
@@ -128,7 +128,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_INLINE __m128i gcm_load_block(const std::uint8_t*
 KAGI_GCM_AESNI_TARGET KAGI_GCM_CALLED __m128i gcm_ghash_pclmul(const std::uint64_t* hpow, __m128i y, const std::uint8_t* p,
                                                       std::size_t len) noexcept {
   for (; len >= 128; len -= 128, p += 128) {
-    gcm_acc128 a;
+    gcm_acc128 a{};  // zeroed: g++ -O1 cannot see that gcm_mul_first sets it first
     gcm_mul_first(a, _mm_xor_si128(y, gcm_bswap128(gcm_load(p))), gcm_hpow(hpow, 8));
 #pragma GCC unroll 16
     for (int i = 1; i < 8; ++i) gcm_mul_add(a, gcm_bswap128(gcm_load(p + 16 * i)), gcm_hpow(hpow, 8 - i));
@@ -136,7 +136,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_CALLED __m128i gcm_ghash_pclmul(const std::uint64
   }
   if (len == 0) return y;
   const std::size_t n = (len + 15) / 16;  // 1..8 blocks, the last maybe partial
-  gcm_acc128 a;
+  gcm_acc128 a{};  // zeroed: g++ -O1 cannot see that gcm_mul_first sets it first
 #pragma GCC unroll 16
   for (std::size_t i = 0; i < n; ++i) {
     __m128i x = (i + 1 < n || len % 16 == 0) ? gcm_bswap128(gcm_load(p + 16 * i))
@@ -172,7 +172,7 @@ KAGI_GCM_AESNI_TARGET KAGI_GCM_CALLED __m128i gcm_ghash_final_pclmul(const std::
     len -= bulk;
     blocks = (len + 15) / 16;
   }
-  gcm_acc128 a;
+  gcm_acc128 a{};  // zeroed: g++ -O1 cannot see that gcm_mul_first sets it first
   gcm_mul_first(a, _mm_xor_si128(y, blocks == 0 ? lengths : gcm_load_block(p, len, 0)), gcm_hpow(hpow, blocks + 1));
   for (std::size_t i = 1; i < blocks; ++i) gcm_mul_add(a, gcm_load_block(p, len, i), gcm_hpow(hpow, blocks + 1 - i));
   if (blocks > 0) gcm_mul_add(a, lengths, gcm_hpow(hpow, 1));
