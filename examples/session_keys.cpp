@@ -174,7 +174,10 @@ bool run(tls12::cipher_suite suite, const std::vector<std::uint8_t>& cert_der, c
   tls12::server s(scfg, {sin, sout, shs});
 
   bool c_protected = false, s_protected = false;
-  while (deliver(c, s, "client -> server:", c_protected) | deliver(s, c, "server -> client:", s_protected)) {
+  for (bool moved = true; moved;) {  // both directions every round
+    const bool to_server = deliver(c, s, "client -> server:", c_protected);
+    const bool to_client = deliver(s, c, "server -> client:", s_protected);
+    moved = to_server || to_client;
   }
   if (!c.handshake_done() || !s.handshake_done()) {
     std::fprintf(stderr, "handshake failed: client: %s, server: %s\n", std::string(kagi::message(c.last_error().reason)).c_str(),
