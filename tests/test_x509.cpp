@@ -24,6 +24,9 @@
 #include <kagi/x509/name.hpp>
 #include <kagi/x509/store.hpp>
 #include <kagi/x509/verify.hpp>
+#if KAGI_HAVE_OPENSSL
+#include <openssl/x509.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -386,6 +389,57 @@ TEST_CASE("the parser: each field's rules, each with its own error") {
     CHECK(parse_error(p.build()) == errc::der_trailing_data);
     p.subject = seq({set({seq({utf8("a"), utf8("b")})})});
     CHECK(parse_error(p.build()) == errc::der_unexpected_tag);
+  }
+  // Found by the fuzz target x509: a CN whose UTF8String was not UTF-8 parsed,
+  // where OpenSSL (and Go) refuse the certificate. Each string type is checked
+  // as its type requires; OpenSSL's d2i_X509 gives the same verdict (but for
+  // IA5String, below).
+  SUBCASE("names: attribute strings valid for their types") {
+    const auto with_cn = [&](std::uint8_t tag, const bytes& value) {
+      cert_parts p = base;
+      p.subject = seq({set({seq({oid(x509::oid_common_name), tlv(tag, value)})})});
+      return p.build();
+    };
+    struct string_case {
+      std::uint8_t tag;
+      bytes value;
+      bool valid;
+    };
+    const string_case cases[] = {
+        {0x0c, {'o', 'k'}, true},
+        {0x0c, {0xc3, 0xa9}, true},                    // U+00E9
+        {0x0c, {0xf0, 0x9f, 0x94, 0x91}, true},        // U+1F511
+        {0x0c, {0x6c, 0xc3}, false},                   // truncated sequence
+        {0x0c, {0x80}, false},                         // a lone continuation byte
+        {0x0c, {0xc0, 0xaf}, false},                   // overlong '/'
+        {0x0c, {0xe0, 0x80, 0xaf}, false},             // overlong, three bytes
+        {0x0c, {0xed, 0xa0, 0x80}, false},             // a surrogate, U+D800
+        {0x0c, {0xf4, 0x90, 0x80, 0x80}, false},       // above U+10FFFF
+        {0x0c, {0xff}, false},
+        {0x16, {'a', '@', 'b'}, true},                 // IA5String
+        {0x16, {'a', 0xe9}, false},
+        {0x1e, {0x00, 'a', 0x00, 'b'}, true},          // BMPString
+        {0x1e, {0x00, 'a', 0x00}, false},              // half a code unit
+        {0x1e, {0xd8, 0x00, 0xdc, 0x00}, false},       // surrogates
+        {0x1c, {0x00, 0x00, 0x00, 'a'}, true},         // UniversalString
+        {0x1c, {0x00, 0x00, 'a'}, false},
+        {0x1c, {0x00, 0x11, 0x00, 0x00}, false},       // above U+10FFFF
+        {0x13, {'A', 'b', ' ', '1'}, true},            // PrintableString
+    };
+    for (const auto& c : cases) {
+      INFO("tag " << int(c.tag) << ": " << kagi::to_hex(c.value));
+      const bytes der = with_cn(c.tag, c.value);
+      CHECK(parse(der).has_value() == c.valid);
+      if (!c.valid) CHECK(parse_error(der) == errc::x509_malformed);
+#if KAGI_HAVE_OPENSSL
+      const unsigned char* q = der.data();
+      X509* x = d2i_X509(nullptr, &q, static_cast<long>(der.size()));
+      // OpenSSL takes an IA5String's bytes as they are; kagi holds them to ASCII
+      // (IA5 is 7-bit): the one place it is the stricter of the two.
+      CHECK((x != nullptr) == (c.valid || c.tag == 0x16));
+      X509_free(x);
+#endif
+    }
   }
   SUBCASE("validity: two times, in order of the fields") {
     cert_parts p = base;

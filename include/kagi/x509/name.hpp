@@ -96,13 +96,70 @@ struct attribute {
   bytes_view value;
 };
 
+namespace detail {
+
+// Whether the bytes are well-formed UTF-8 (RFC 3629: shortest form, no
+// surrogates, at most U+10FFFF).
+[[nodiscard]] constexpr bool is_utf8(bytes_view v) noexcept {
+  for (std::size_t i = 0; i < v.size();) {
+    const std::uint8_t b = v[i];
+    std::size_t n = 0;
+    std::uint32_t c = 0, min = 0;
+    if (b < 0x80) { ++i; continue; }
+    if ((b & 0xe0) == 0xc0) n = 1, c = b & 0x1fu, min = 0x80;
+    else if ((b & 0xf0) == 0xe0) n = 2, c = b & 0x0fu, min = 0x800;
+    else if ((b & 0xf8) == 0xf0) n = 3, c = b & 0x07u, min = 0x10000;
+    else return false;
+    if (v.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((v[i + k] & 0xc0) != 0x80) return false;
+      c = c << 6 | (v[i + k] & 0x3fu);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// An attribute value's string, checked as its type requires: UTF8String
+// well-formed UTF-8, IA5String ASCII, BMPString whole UCS-2 code units
+// (no surrogates), UniversalString whole UCS-4 characters (at most
+// U+10FFFF, no surrogates). Other tags (PrintableString, TeletexString, or a
+// non-string value) are taken as they are.
+[[nodiscard]] constexpr bool valid_attribute_string(std::uint8_t tag, bytes_view v) noexcept {
+  switch (tag) {
+    case 0x0c: return is_utf8(v);
+    case 0x16:
+      for (std::uint8_t b : v)
+        if (b >= 0x80) return false;
+      return true;
+    case 0x1e:
+      if (v.size() % 2 != 0) return false;
+      for (std::size_t i = 0; i < v.size(); i += 2)
+        if ((v[i] & 0xf8) == 0xd8) return false;
+      return true;
+    case 0x1c:
+      if (v.size() % 4 != 0) return false;
+      for (std::size_t i = 0; i < v.size(); i += 4) {
+        const std::uint32_t c = std::uint32_t{v[i]} << 24 | std::uint32_t{v[i + 1]} << 16 | std::uint32_t{v[i + 2]} << 8 | v[i + 3];
+        if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+      }
+      return true;
+    default: return true;
+  }
+}
+
+}  // namespace detail
+
 class name_view {
  public:
   constexpr name_view() noexcept = default;
 
   // A Name's whole encoding (SEQUENCE ...), checked: every RDN a non-empty
-  // SET in DER order, every attribute an OID and exactly one value. The
-  // input must be exactly the Name (der_trailing_data otherwise).
+  // SET in DER order, every attribute an OID and exactly one value, whose
+  // string is valid for its type (detail::valid_attribute_string:
+  // x509_malformed otherwise). The input must be exactly the Name
+  // (der_trailing_data otherwise).
   [[nodiscard]] static constexpr result<name_view> parse(bytes_view encoding) noexcept {
     der::reader top(encoding);
     auto seq = top.read_sequence();
@@ -124,6 +181,7 @@ class name_view {
         auto value = a.read_element();
         KAGI_TRY(value);
         KAGI_TRY(a.expect_end());
+        if (!detail::valid_attribute_string(value->tag, value->contents)) return errc::x509_malformed;
       }
     }
     name_view n;
