@@ -121,13 +121,24 @@ namespace detail {
   return true;
 }
 
-// An attribute value's string, checked as its type requires: UTF8String
-// well-formed UTF-8, IA5String ASCII, BMPString whole UCS-2 code units
-// (no surrogates), UniversalString whole UCS-4 characters (at most
-// U+10FFFF, no surrogates). Other tags (PrintableString, TeletexString, or a
-// non-string value) are taken as they are.
+// An attribute value, checked as its type requires. The types are those
+// real names use (and OpenSSL and Go read): UTF8String (well-formed UTF-8),
+// IA5String (ASCII), BMPString (whole UCS-2 code units, no surrogates),
+// UniversalString (whole UCS-4 characters, at most U+10FFFF, no surrogates),
+// PrintableString, NumericString and TeletexString (taken as they are), a
+// DER BIT STRING (x500UniqueIdentifier) or a SEQUENCE. Any other type (an
+// OCTET STRING, an INTEGER, ...) is refused.
 [[nodiscard]] constexpr bool valid_attribute_string(std::uint8_t tag, bytes_view v) noexcept {
   switch (tag) {
+    case 0x12:  // NumericString
+    case 0x13:  // PrintableString
+    case 0x14:  // TeletexString
+    case 0x30:  // SEQUENCE
+      return true;
+    case 0x03: {  // BIT STRING: an unused-bit count, zero unused bits in DER
+      if (v.empty() || v[0] > 7 || (v.size() == 1 && v[0] != 0)) return false;
+      return v[0] == 0 || (v[v.size() - 1] & ((1u << v[0]) - 1)) == 0;
+    }
     case 0x0c: return is_utf8(v);
     case 0x16:
       for (std::uint8_t b : v)
@@ -145,7 +156,7 @@ namespace detail {
         if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
       }
       return true;
-    default: return true;
+    default: return false;
   }
 }
 
