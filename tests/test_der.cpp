@@ -159,6 +159,11 @@ TEST_CASE("DER lengths: short and long form, strict") {
   CHECK(error_of("0484ffffffff00"_hex) == errc::der_truncated);
   // High-tag-number form is not read.
   CHECK(error_of("1f2200"_hex) == errc::der_unexpected_tag);
+  // Universal tag 0 (end-of-contents, primitive or constructed) is no element.
+  CHECK(error_of("0000"_hex) == errc::der_unexpected_tag);
+  CHECK(error_of("2000"_hex) == errc::der_unexpected_tag);
+  CHECK(error_of("0001aa"_hex) == errc::der_unexpected_tag);
+  CHECK(error_of("8000"_hex) == errc::ok);  // context-specific [0] is an element
 }
 
 TEST_CASE("DER element bookkeeping") {

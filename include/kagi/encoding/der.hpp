@@ -88,6 +88,9 @@ class reader {
     if (in_.empty()) return errc::der_truncated;
     const std::uint8_t tag = in_[0];
     if ((tag & 0x1fu) == 0x1fu) return errc::der_unexpected_tag;  // high-tag-number form
+    // Universal tag 0 is BER's end-of-contents marker, never an element of
+    // DER (X.690 8.1.5); the x509 fuzz target found one taken as parameters.
+    if ((tag & 0xdfu) == 0) return errc::der_unexpected_tag;
     if (in_.size() < 2) return errc::der_truncated;
     std::size_t at = 2;
     std::size_t len = in_[1];
