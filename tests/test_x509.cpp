@@ -286,6 +286,14 @@ TEST_CASE("the parser: each field's rules, each with its own error") {
     cert_parts q = base;
     q.unique_ids = cat({tlv(0x81, {0x00, 0x01}), tlv(0x82, {0x00, 0x02})});
     CHECK(parse(q.build()));
+    // The unique IDs are DER BIT STRINGs (found by the x509 fuzz target: an
+    // unused-bits count of 48 was skipped over, where OpenSSL refuses).
+    for (const bytes& bad : {bytes{0x30, 0x01}, bytes{}, bytes{0x01}, bytes{0x01, 0x01}}) {
+      q.unique_ids = tlv(0x81, bad);
+      CHECK(parse_error(q.build()) == errc::der_bad_bit_string);
+      q.unique_ids = cat({tlv(0x81, {0x00}), tlv(0x82, bad)});
+      CHECK(parse_error(q.build()) == errc::der_bad_bit_string);
+    }
   }
   SUBCASE("serial: a minimal INTEGER of at most 20 octets (and a sign byte)") {
     cert_parts p = base;

@@ -176,12 +176,20 @@ class reader {
     reader copy = *this;
     auto c = copy.read(tag_bit_string);
     KAGI_TRY(c);
-    const bytes_view v = *c;
+    auto b = bit_string_contents(*c);
+    KAGI_TRY(b);
+    *this = copy;
+    return b;
+  }
+
+  // A BIT STRING's contents (also under an IMPLICIT tag), checked as DER
+  // requires: an unused-bits count of 0..7 (0 when there are no bits) and
+  // those bits zero; errc::der_bad_bit_string otherwise.
+  [[nodiscard]] static constexpr result<bit_string> bit_string_contents(bytes_view v) noexcept {
     if (v.empty()) return errc::der_bad_bit_string;
     const unsigned unused = v[0];
     if (unused > 7 || (v.size() == 1 && unused != 0)) return errc::der_bad_bit_string;
     if (unused != 0 && (v[v.size() - 1] & ((1u << unused) - 1u)) != 0) return errc::der_bad_bit_string;
-    *this = copy;
     return bit_string{v.subspan(1), unused};
   }
 

@@ -571,9 +571,14 @@ constexpr result<certificate> certificate::parse(bytes_view der_in) noexcept {
   c.public_key = *info;
 
   if (c.version == 3) {
-    // issuerUniqueID [1] IMPLICIT BIT STRING, subjectUniqueID [2]: skipped.
-    for (unsigned n = 1; n <= 2; ++n)
-      if (tbs.peek(der::context_tag(n, false))) KAGI_TRY(tbs.read(der::context_tag(n, false)));
+    // issuerUniqueID [1] IMPLICIT BIT STRING, subjectUniqueID [2]: checked
+    // as BIT STRINGs, then skipped.
+    for (unsigned n = 1; n <= 2; ++n) {
+      if (!tbs.peek(der::context_tag(n, false))) continue;
+      auto id = tbs.read(der::context_tag(n, false));
+      KAGI_TRY(id);
+      KAGI_TRY(der::reader::bit_string_contents(*id));
+    }
     if (tbs.peek(der::context_tag(3))) {
       auto exts = tbs.read_constructed(der::context_tag(3));
       KAGI_TRY(exts);

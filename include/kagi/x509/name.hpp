@@ -135,10 +135,7 @@ namespace detail {
     case 0x14:  // TeletexString
     case 0x30:  // SEQUENCE
       return true;
-    case 0x03: {  // BIT STRING: an unused-bit count, zero unused bits in DER
-      if (v.empty() || v[0] > 7 || (v.size() == 1 && v[0] != 0)) return false;
-      return v[0] == 0 || (v[v.size() - 1] & ((1u << v[0]) - 1)) == 0;
-    }
+    case 0x03: return der::reader::bit_string_contents(v).has_value();
     case 0x0c: return is_utf8(v);
     case 0x16:
       for (std::uint8_t b : v)
