@@ -4,17 +4,20 @@
 //
 //   tls12_handshake_<suite>   a new client and server, a full handshake (no
 //                             resumption: session cache and tickets off), the
-//                             server's RSA-2048 certificate checked by the
-//                             client (kagi: pinned, byte-equal; OpenSSL:
-//                             SSL_VERIFY_NONE, the cheaper side)
+//                             server's RSA-2048 (or, for ECDHE_ECDSA, P-256)
+//                             certificate checked by the client (kagi: pinned,
+//                             byte-equal; OpenSSL: SSL_VERIFY_NONE, the
+//                             cheaper side)
 //   tls12_records/<size>      one application record of <size> bytes written
 //                             by the client and read by the server, on an
 //                             established AES-128-GCM connection
 //
-// Both sides use the same certificate and key (tests/vectors/tls12_capture),
-// the extended master secret, ECDHE over x25519 where the suite has it and
-// rsa_pss_rsae_sha256 signatures. kagi draws from the OS (system_random),
+// Both sides use the same certificate and key (tests/vectors/tls12_capture;
+// tests/vectors/tls12_ecdsa for the ECDHE_ECDSA suites), the extended master
+// secret, ECDHE over x25519 where the suite has it and rsa_pss_rsae_sha256
+// (ecdsa_secp256r1_sha256) signatures. kagi draws from the OS (system_random),
 // OpenSSL from its DRBG.
+#include <kagi/ec/ecdsa_p256.hpp>
 #include <kagi/encoding/pem.hpp>
 #include <kagi/rsa/rsa.hpp>
 #include <kagi/tls12/client.hpp>
@@ -37,7 +40,7 @@ namespace {
 namespace tls12 = kagi::tls12;
 
 std::string read_text(const std::string& name) {
-  std::ifstream f(std::string(KAGI_VECTOR_DIR) + "/tls12_capture/" + name);
+  std::ifstream f(std::string(KAGI_VECTOR_DIR) + "/" + name);
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
@@ -47,25 +50,40 @@ struct credentials {
   std::string cert_pem, key_pem;
   std::vector<std::uint8_t> cert_der;
   kagi::rsa_private_key key;
+  kagi::p256::private_key_type ec_key{};
+  bool ecdsa = false;
   bool ok = false;
-  static const credentials& get() {
-    static const credentials c = [] {
-      credentials k;
-      k.cert_pem = read_text("openssl_capture_cert.pem");
-      k.key_pem = read_text("openssl_capture_key.pem");
-      k.cert_der.resize(4096);
-      const auto n = kagi::pem::decode(k.cert_pem, "CERTIFICATE", k.cert_der);
+  // The RSA-2048 credentials, or the P-256 ones (ecdsa: the ECDHE_ECDSA suites).
+  static const credentials& get(bool ecdsa = false) {
+    static const credentials rsa = load(false), ec = load(true);
+    return ecdsa ? ec : rsa;
+  }
+  static credentials load(bool ecdsa) {
+    credentials k;
+    k.ecdsa = ecdsa;
+    k.cert_pem = read_text(ecdsa ? "tls12_ecdsa/ecdsa_cert.pem" : "tls12_capture/openssl_capture_cert.pem");
+    k.key_pem = read_text(ecdsa ? "tls12_ecdsa/ecdsa_key.pem" : "tls12_capture/openssl_capture_key.pem");
+    k.cert_der.resize(4096);
+    const auto n = kagi::pem::decode(k.cert_pem, "CERTIFICATE", k.cert_der);
+    if (!n) return k;
+    k.cert_der.resize(*n);
+    if (ecdsa) {
+      auto key = kagi::p256::private_key_from_pem(k.key_pem);
+      if (!key) return k;
+      k.ec_key = *key;
+    } else {
       auto key = kagi::rsa_private_key::from_pem(k.key_pem);
-      if (n && key) {
-        k.cert_der.resize(*n);
-        k.key = *key;
-        k.ok = true;
-      }
-      return k;
-    }();
-    return c;
+      if (!key) return k;
+      k.key = *key;
+    }
+    k.ok = true;
+    return k;
   }
 };
+
+bool is_ecdsa(tls12::cipher_suite s) {
+  return tls12::find_suite(static_cast<std::uint16_t>(s))->kx == tls12::key_exchange::ecdhe_ecdsa;
+}
 
 // Moves every byte between the two engines until neither has any left.
 template <class A, class B>
@@ -89,10 +107,11 @@ void pump(A& a, B& b) {
 }
 
 struct kagi_side {
+  const credentials& cred;
   kagi::system_random os;
   tls12::random_from<kagi::system_random> rng{os};
-  tls12::pinned_certificate pin{credentials::get().cert_der};
-  std::array<kagi::bytes_view, 1> chain{kagi::bytes_view(credentials::get().cert_der)};
+  tls12::pinned_certificate pin{cred.cert_der};
+  std::array<kagi::bytes_view, 1> chain{kagi::bytes_view(cred.cert_der)};
   std::vector<std::uint8_t> cin = std::vector<std::uint8_t>(tls12::min_in_buffer),
                             cout = std::vector<std::uint8_t>(tls12::min_out_buffer),
                             chs = std::vector<std::uint8_t>(tls12::min_handshake_buffer),
@@ -104,8 +123,9 @@ struct kagi_side {
   std::array<tls12::signature_scheme, 1> scheme{tls12::signature_scheme::rsa_pss_rsae_sha256};
   tls12::client_config ccfg;
   tls12::server_config scfg;
-  explicit kagi_side(tls12::cipher_suite s) {
+  explicit kagi_side(tls12::cipher_suite s) : cred(credentials::get(is_ecdsa(s))) {
     suite[0] = s;
+    if (cred.ecdsa) scheme[0] = tls12::signature_scheme::ecdsa_secp256r1_sha256;
     ccfg.rng = &rng;
     ccfg.verifier = &pin;
     ccfg.suites = suite;
@@ -113,7 +133,11 @@ struct kagi_side {
     ccfg.signature_schemes = scheme;
     scfg.rng = &rng;
     scfg.certificate_chain = chain;
-    scfg.key = &credentials::get().key;
+    if (cred.ecdsa) {
+      scfg.ecdsa_key = &cred.ec_key;
+    } else {
+      scfg.key = &cred.key;
+    }
     scfg.suites = suite;
   }
   tls12::buffers client_buffers() { return {cin, cout, chs}; }
@@ -121,7 +145,7 @@ struct kagi_side {
 };
 
 void handshake_kagi(benchmark::State& state, tls12::cipher_suite suite) {
-  if (!credentials::get().ok) return state.SkipWithError("tests/vectors/tls12_capture not readable");
+  if (!credentials::get(is_ecdsa(suite)).ok) return state.SkipWithError("the credentials in tests/vectors are not readable");
   kagi_side k(suite);
   for (auto _ : state) {
     tls12::client c(k.ccfg, k.client_buffers(), "localhost");
@@ -178,13 +202,13 @@ struct openssl_side {
       SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
       SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
       SSL_CTX_set_cipher_list(ctx, openssl_cipher(suite));
-      SSL_CTX_set1_groups_list(ctx, "X25519");
-      SSL_CTX_set1_sigalgs_list(ctx, "RSA-PSS+SHA256");
+      SSL_CTX_set1_groups_list(ctx, is_ecdsa(suite) ? "X25519:P-256" : "X25519");  // P-256: the certificate's curve
+      SSL_CTX_set1_sigalgs_list(ctx, is_ecdsa(suite) ? "ECDSA+SHA256" : "RSA-PSS+SHA256");
       SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
       SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     }
     SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, nullptr);
-    const auto& cr = credentials::get();
+    const auto& cr = credentials::get(is_ecdsa(suite));
     BIO* cb = BIO_new_mem_buf(cr.cert_pem.data(), static_cast<int>(cr.cert_pem.size()));
     BIO* kb = BIO_new_mem_buf(cr.key_pem.data(), static_cast<int>(cr.key_pem.size()));
     X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
@@ -235,7 +259,7 @@ struct openssl_pair {
 };
 
 void handshake_openssl(benchmark::State& state, tls12::cipher_suite suite) {
-  if (!credentials::get().ok) return state.SkipWithError("tests/vectors/tls12_capture not readable");
+  if (!credentials::get(is_ecdsa(suite)).ok) return state.SkipWithError("the credentials in tests/vectors are not readable");
   openssl_side o(suite);
   for (auto _ : state) {
     openssl_pair p(o);
@@ -271,6 +295,8 @@ const int registered = [] {
       {"ecdhe_rsa_aes256_gcm_sha384", tls12::cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384},
       {"rsa_aes128_gcm_sha256", tls12::cipher_suite::rsa_with_aes_128_gcm_sha256},
       {"rsa_aes256_gcm_sha384", tls12::cipher_suite::rsa_with_aes_256_gcm_sha384},
+      {"ecdhe_ecdsa_aes128_gcm_sha256", tls12::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256},
+      {"ecdhe_ecdsa_aes256_gcm_sha384", tls12::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384},
   };
   for (const auto& s : suites) {
     benchmark::RegisterBenchmark((std::string("tls12_handshake_") + s.name + "/kagi").c_str(), handshake_kagi, s.suite)

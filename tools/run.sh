@@ -31,6 +31,9 @@ install_missing() {
   apt-get install -y -q --no-install-recommends $missing
 }
 
+# Prints a stage's title with the time, so a slow stage shows in the log.
+stage() { echo "== $* ($(date -u +%H:%M:%S) UTC)"; }
+
 configure_build() {  # configure_build <dir> <c++ compiler> [cmake args...]
   dir=$1; cxx=$2; shift 2
   cmake -S . -B "build/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" "$@"
@@ -56,7 +59,7 @@ case "$job" in
     strict="-DKAGI_WERROR=ON -DKAGI_OPENSSL=ON"
     # Debug information doubles g++'s compile time on kagi's kernels; the test
     # builds leave it out (the sanitizer builds keep line tables for their reports).
-    echo "== g++: build, unit tests, constant-time tests (valgrind; the ct programs at -O2 and -O3)"
+    stage "g++: build, unit tests, constant-time tests (valgrind; the ct programs at -O2 and -O3)"
     # shellcheck disable=SC2086
     configure_build gcc g++ $strict -DKAGI_CT_TESTS=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -DNDEBUG"
     (cd build/gcc && ctest -j "$jobs" --output-on-failure)
@@ -66,25 +69,25 @@ case "$job" in
     # errors and portability, not speed: -O1 keeps their compile time down.
     light="-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -DNDEBUG"
     lines="-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"  # with line tables, for sanitizer reports
-    echo "== clang++: build, unit tests, constant-time tests (the ct programs at -O2 and -O3)"
+    stage "clang++: build, unit tests, constant-time tests (the ct programs at -O2 and -O3)"
     # shellcheck disable=SC2086
     configure_build clang clang++ $strict -DKAGI_CT_TESTS=ON "$light"
     (cd build/clang && ctest -j "$jobs" --output-on-failure -L 'unit|ct')
-    echo "== g++ with ASan+UBSan: unit tests"
+    stage "g++ with ASan+UBSan: unit tests"
     # shellcheck disable=SC2086
     configure_build asan g++ $strict -DKAGI_SANITIZE=ON -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$lines"
     (cd build/asan && ctest -j "$jobs" --output-on-failure -L unit)
-    echo "== clang++ libFuzzer with ASan+UBSan: every fuzz target for 20 s on its committed corpus"
+    stage "clang++ libFuzzer with ASan+UBSan: every fuzz target for 12 s on its committed corpus"
     # shellcheck disable=SC2086
     configure_build fuzz clang++ $strict -DKAGI_BUILD_FUZZERS=ON -DKAGI_BUILD_TESTS=OFF -DKAGI_BUILD_BENCH=OFF \
       -DKAGI_BUILD_EXAMPLES=OFF "$lines"
     (cd build/fuzz && ctest -j "$jobs" --output-on-failure -L fuzz)
-    echo "== AArch64 (g++-aarch64-linux-gnu, run under qemu-aarch64): unit tests on the portable paths"
+    stage "AArch64 (g++-aarch64-linux-gnu, run under qemu-aarch64): unit tests on the portable paths"
     # shellcheck disable=SC2086
     configure_build aarch64 aarch64-linux-gnu-g++ -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
       -DKAGI_WERROR=ON -DKAGI_OPENSSL=OFF -DKAGI_CT_TESTS=OFF -DKAGI_BUILD_BENCH=OFF -DKAGI_BUILD_EXAMPLES=OFF "$light"
     (cd build/aarch64 && ctest -j "$jobs" --output-on-failure -L unit)
-    echo "== all test runs passed"
+    stage "all test runs passed"
     ;;
   *)
     echo "usage: sh tools/run.sh main|test" >&2
