@@ -430,8 +430,13 @@ class engine {
 
   constexpr engine(const buffers& b, unsigned max_empty_records) noexcept
       : buf_(b), max_empty_(max_empty_records) {
-    if (b.in.size() < min_in_buffer || b.out.size() < min_out_buffer || b.handshake.size() < min_handshake_buffer)
-      stop(errc::buffer_too_small, false);
+    // Not stop(): it reaches into the role (wipe_secrets), whose members do
+    // not exist yet while this base is being built (UBSan caught it), and
+    // there is nothing to wipe. The role's constructor sees the error first.
+    if (b.in.size() < min_in_buffer || b.out.size() < min_out_buffer || b.handshake.size() < min_handshake_buffer) {
+      error_.reason = errc::buffer_too_small;
+      error_.alert = to_alert(errc::buffer_too_small);
+    }
   }
   constexpr ~engine() = default;
   engine(const engine&) = delete;
