@@ -443,19 +443,22 @@ KAGI_GCM_AVX_TARGET KAGI_GCM_INLINE __m128i gcm_aesni_stitched(const gcm_aesni_k
   const __m128i k0x1 = gcm_k0x1(k);
   const __m128i eight = _mm_set_epi32(0, 0, 0, 8);
   gcm_acc128 a{};
+  // The input at offset i: without Xor (keystream only) there is none, and
+  // in is null, which must not be offset (UBSan, fuzz target gcm).
+  const auto input = [in](std::size_t i) noexcept { return Xor ? in + i : in; };
   for (; done + 256 <= len; done += 256) {
     const std::size_t h = done - Lag * 128;
     (void)gcm_aesni_batch8<Rounds, Xor, gcm_hash8::first_of_16>(k, hpow, &hk, a, ctr, gcm_ctr_fast8(iv, done / 16),
-                                                                k0x1, y, g + h, in + done, out + done);
+                                                                k0x1, y, g + h, input(done), out + done);
     ctr = _mm_add_epi32(ctr, eight);
     y = gcm_aesni_batch8<Rounds, Xor, gcm_hash8::second_of_16>(k, hpow, &hk, a, ctr,
                                                                gcm_ctr_fast8(iv, done / 16 + 8), k0x1, y,
-                                                               g + h + 128, in + done + 128, out + done + 128);
+                                                               g + h + 128, input(done + 128), out + done + 128);
     ctr = _mm_add_epi32(ctr, eight);
   }
   if (done + 128 <= len) {
     y = gcm_aesni_batch8<Rounds, Xor, gcm_hash8::only_8>(k, hpow, &hk, a, ctr, gcm_ctr_fast8(iv, done / 16), k0x1,
-                                                         y, g + done - Lag * 128, in + done, out + done);
+                                                         y, g + done - Lag * 128, input(done), out + done);
     ctr = _mm_add_epi32(ctr, eight);
     done += 128;
   }
