@@ -13,6 +13,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -87,6 +88,21 @@ void for_each_path(const kagi::dispatch::table<Kernel, N>& t, Body&& body) {
     body(t.paths[i].name);
     current_path() = "default";
   }
+}
+
+// Whether part lies within whole (an empty part anywhere): parsers return views.
+inline bool inside(kagi::bytes_view part, kagi::bytes_view whole) {
+  if (part.empty()) return true;
+  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
+// A deterministic generator seeded from input bytes (padded to the 32 bytes
+// of entropy hmac_drbg needs: it refuses to run on less).
+template <class Drbg>
+Drbg seeded_drbg(std::span<const std::uint8_t> in) {
+  std::array<std::uint8_t, 32> e{};
+  for (std::size_t i = 0; i < in.size() && i < e.size(); ++i) e[i] = in[i];
+  return Drbg(e, in, {});
 }
 
 }  // namespace kagi_fuzz

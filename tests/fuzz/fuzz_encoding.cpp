@@ -27,13 +27,10 @@
 
 namespace {
 
+using kagi_fuzz::inside;
+
 using kagi_fuzz::bytes;
 using kagi_fuzz::hex;
-
-bool inside(kagi::bytes_view part, kagi::bytes_view whole) {
-  if (part.empty()) return true;
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
 
 // Reads every element of r (recursing into constructed ones, as deep as 40
 // levels) and writes them again into w. Returns false when the contents of a

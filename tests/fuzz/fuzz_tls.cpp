@@ -33,23 +33,12 @@
 
 namespace {
 
-// A deterministic generator seeded from input bytes (padded to the 32 bytes
-// of entropy hmac_drbg needs: it refuses to run on less).
-template <class Drbg>
-Drbg seeded_drbg(std::span<const std::uint8_t> in) {
-  std::array<std::uint8_t, 32> e{};
-  for (std::size_t i = 0; i < in.size() && i < e.size(); ++i) e[i] = in[i];
-  return Drbg(e, in, {});
-}
+using kagi_fuzz::inside;
 
 using kagi_fuzz::bytes;
+using kagi_fuzz::seeded_drbg;
 using kagi_fuzz::hex;
 namespace tls12 = kagi::tls12;
-
-bool inside(kagi::bytes_view part, kagi::bytes_view whole) {
-  if (part.empty()) return true;
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
 
 }  // namespace
 

@@ -27,12 +27,9 @@
 
 namespace {
 
-using kagi_fuzz::bytes;
+using kagi_fuzz::inside;
 
-bool inside(kagi::bytes_view part, kagi::bytes_view whole) {
-  if (part.empty()) return true;
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
+using kagi_fuzz::bytes;
 
 // The certificates of a PEM file under tests/vectors, as DER.
 std::vector<bytes> vector_certificates(const std::string& name) {
