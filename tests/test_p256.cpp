@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cstring>
 #include <kagi/hash/hmac_drbg.hpp>
 #include <kagi/ec/p256.hpp>
 #include <string>
@@ -167,9 +168,7 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
     y.v[0] |= 1;
     CHECK(is_infinity(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()})));
     CHECK(is_infinity(d::dbl<Field>(d::dbl<Field>(d::point{Field::zero(), y, Field::zero()}))));
-    for (int k : {1, 2, 5}) CHECK(is_infinity(d::dbl_times<Field>(d::point{Field::zero(), y, Field::zero()}, k)));
   }
-  for (int k : {0, 1, 5}) CHECK(is_infinity(d::dbl_times<Field>(o, k)));
   for (int i = 0; i < 10; ++i) {
     const d::point p = random_point(rng), q = random_point(rng);
     const d::point neg_p{p.x, Field::neg(p.y), p.z};
@@ -179,14 +178,28 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
     CHECK(same_point(d::add<Field>(neg_p, neg_p), d::dbl<Field>(neg_p)));
     CHECK(same_point(d::add<Field>(d::dbl<Field>(p), d::dbl<Field>(p)), d::dbl<Field>(d::dbl<Field>(p))));
     CHECK(!is_infinity(d::dbl<Field>(p)));
-    // Runs of doublings through Jacobian coordinates against single projective ones.
+    // The Jacobian formulas of the variable-base multiplication (doubling,
+    // addition, mixed addition) against the complete projective ones.
+    const auto to_jacobian = [](const d::point& a) {
+      return d::jacobian{Field::mul(a.x, a.z), Field::mul(a.y, Field::sqr(a.z)), a.z};
+    };
+    const auto from_jacobian = [](const d::jacobian& j) {
+      return d::point{Field::mul(j.x, j.z), j.y, Field::mul(j.z, Field::sqr(j.z))};
+    };
     d::point run = p;
+    d::jacobian jrun = to_jacobian(p);
     for (int k = 0; k <= 5; ++k) {
-      CHECK(same_point(d::dbl_times<Field>(p, k), run));
-      CHECK(same_point(d::dbl_times<Field>(neg_p, k), d::point{run.x, Field::neg(run.y), run.z}));
+      CHECK(same_point(from_jacobian(jrun), run));
+      jrun = d::jdbl<Field>(jrun, Field::sqr(jrun.z));
       run = d::dbl<Field>(run);
     }
-    CHECK(same_point(d::dbl_times<Field>(q, 5), d::dbl_times<F>(q, 5)));
+    CHECK(same_point(from_jacobian(d::jadd<Field>(to_jacobian(p), to_jacobian(q))), d::add<Field>(p, q)));
+    CHECK(same_point(from_jacobian(d::jadd<Field>(to_jacobian(q), jrun)), d::add<Field>(q, run)));
+    CHECK(same_point(from_jacobian(d::jadd<Field>(jrun, to_jacobian(neg_p))), d::add<Field>(run, neg_p)));
+    CHECK(same_point(from_jacobian(d::jmadd<Field>(to_jacobian(q), pa)), d::add<Field>(q, p)));
+    CHECK(same_point(from_jacobian(d::jadd<Field>(to_jacobian(q), to_jacobian(p))),
+                     from_jacobian(d::jadd<F>(d::jacobian{F::mul(q.x, q.z), F::mul(q.y, F::sqr(q.z)), q.z},
+                                              d::jacobian{F::mul(p.x, p.z), F::mul(p.y, F::sqr(p.z)), p.z}))));
     CHECK(is_infinity(d::add<Field>(p, neg_p)));
     CHECK(same_point(d::add<Field>(p, o), p));
     CHECK(same_point(d::add<Field>(o, p), p));
@@ -200,6 +213,47 @@ void check_complete_formulas(kagi_test::test_rng& rng) {
     CHECK(d::on_curve_mask<Field>(d::to_affine<Field>(d::dbl<Field>(p))) != 0);
     CHECK(same_point(d::add<Field>(p, q), d::add<F>(p, q)));
     CHECK(same_point(d::dbl<Field>(p), d::dbl<F>(p)));
+  }
+}
+
+TEST_CASE("P-256 table scans: every implementation picks the same entry, zeros for 0") {
+  kagi_test::test_rng rng(61);
+  d::affine aff[32];
+  d::jacobian jac[16];
+  for (auto& e : aff) e = {random_fe(rng), random_fe(rng)};
+  for (auto& e : jac) e = {random_fe(rng), random_fe(rng), random_fe(rng)};
+  const auto same_fes = [](const auto& a, const auto& b) {
+    static_assert(sizeof a == sizeof b);
+    return std::memcmp(&a, &b, sizeof a) == 0;
+  };
+  for (std::uint32_t mag = 0; mag <= 33; ++mag) {
+    INFO("mag = " << mag);
+    d::affine want_a{};
+    d::jacobian want_j{};
+    if (mag >= 1 && mag <= 32) want_a = aff[mag - 1];
+    if (mag >= 1 && mag <= 16) want_j = jac[mag - 1];
+    d::affine a{random_fe(rng), random_fe(rng)};  // overwritten whatever it held
+    d::jacobian j{random_fe(rng), random_fe(rng), random_fe(rng)};
+    d::pick_entry_generic(a, aff, mag);
+    d::pick_entry_generic(j, jac, mag);
+    CHECK(same_fes(a, want_a));
+    CHECK(same_fes(j, want_j));
+#if KAGI_X86
+    a = {random_fe(rng), random_fe(rng)};
+    j = {random_fe(rng), random_fe(rng), random_fe(rng)};
+    d::pick_entry_sse2(a, aff, mag);
+    d::pick_entry_sse2(j, jac, mag);
+    CHECK(same_fes(a, want_a));
+    CHECK(same_fes(j, want_j));
+    if (kagi::cpu::has(kagi::cpu::avx2)) {
+      a = {random_fe(rng), random_fe(rng)};
+      j = {random_fe(rng), random_fe(rng), random_fe(rng)};
+      d::pick_entry_avx2(a, aff, mag);
+      d::pick_entry_avx2(j, jac, mag);
+      CHECK(same_fes(a, want_a));
+      CHECK(same_fes(j, want_j));
+    }
+#endif
   }
 }
 
@@ -404,6 +458,17 @@ TEST_CASE("P-256 fixed-base public key equals the variable-base multiplication")
       if (i == 5) {
         k.fill(0xff);  // 2^255 - 1: every 5-bit digit 31 (recoded to -1 with a carry)
         k[0] = 0x7f;
+      }
+      // Small scalars and scalars just below n: where the running point of a
+      // window method comes closest to the multiple it adds (the incomplete
+      // Jacobian formulas' exceptional cases, which must never be met).
+      if (i >= 6 && i < 40) {
+        k.fill(0);
+        k[31] = static_cast<std::uint8_t>(i - 5);
+      }
+      if (i >= 40 && i < 74) {
+        k = n_minus_1;
+        k[31] = static_cast<std::uint8_t>(k[31] - (i - 40));  // n - 1 - (i - 40); 0x50 - 33 does not borrow
       }
       if (!kagi::p256::is_valid_private_key(k)) continue;
       INFO("k = " << kagi::to_hex(k));
