@@ -332,6 +332,27 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
 #undef KAGI_SQ16_ROW
 #undef KAGI_MX16
 
+// The table scan of the exponentiation (table_lookup) in SSE2, which every
+// x86-64 CPU has: for 16 limbs the entry being built stays in eight xmm
+// registers, and each entry's mask comes from a vector compare of its number
+// with the index (every entry is read, in order; no branch on the index).
+inline void table_lookup_sse2(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
+  if (n != 16) return table_lookup(r, table, entries, n, index);
+  const __m128i want = _mm_set1_epi32(static_cast<int>(index));  // index < entries <= 64
+  __m128i count = _mm_setzero_si128();
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i acc[8];
+  for (auto& x : acc) x = _mm_setzero_si128();
+  for (std::size_t i = 0; i < entries; ++i) {
+    const __m128i mask = _mm_cmpeq_epi32(count, want);
+    count = _mm_add_epi32(count, one);
+    const limb* e = table + i * 16;
+    for (std::size_t j = 0; j < 8; ++j)
+      acc[j] = _mm_or_si128(acc[j], _mm_and_si128(mask, _mm_loadu_si128(reinterpret_cast<const __m128i*>(e + 2 * j))));
+  }
+  for (std::size_t j = 0; j < 8; ++j) _mm_storeu_si128(reinterpret_cast<__m128i*>(r + 2 * j), acc[j]);
+}
+
 KAGI_TARGET("bmi2,adx") inline void mont_mul_adx(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
   if (n == 16) return mont_mul_adx16(r, a, b, m, m0inv);
