@@ -167,18 +167,20 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
   __asm__ volatile(
       "movl $16, %%ecx\n\t"
       "xorl %%r11d, %%r11d\n\t"
+      "xorl %%r12d, %%r12d\n\t"
       "1:\n\t"
-      // t += a b[i]; t[0] also in r12
+      // t += a b[i]; t[0] also in r12 (before and after)
       "movq (%[b]), %%rdx\n\t"
       "leaq 8(%[b]), %[b]\n\t"
       "xorl %%r10d, %%r10d\n\t"
-      "mulxq (%[a]), %%r12, %%r9\n\t"
-      "adcxq (%[t]), %%r12\n\t"
-      "movq %%r12, (%[t])\n\t"
- KAGI_MX16(a, 1, 1, r9, r14) KAGI_MX16(a, 2, 2, r14, r9) KAGI_MX16(a, 3, 3, r9, r14) KAGI_MX16(a, 4, 4, r14, r9)
- KAGI_MX16(a, 5, 5, r9, r14) KAGI_MX16(a, 6, 6, r14, r9) KAGI_MX16(a, 7, 7, r9, r14) KAGI_MX16(a, 8, 8, r14, r9)
- KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9) KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
- KAGI_MX16(a, 13, 13, r9, r14) KAGI_MX16(a, 14, 14, r14, r9) KAGI_MX16(a, 15, 15, r9, r14)
+      "mulxq (%[a]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"
+      "movq %%r8, (%[t])\n\t"
+      "movq %%r8, %%r12\n\t"
+      KAGI_MX16(a, 1, 1, r9, r14) KAGI_MX16(a, 2, 2, r14, r9) KAGI_MX16(a, 3, 3, r9, r14) KAGI_MX16(a, 4, 4, r14, r9)
+      KAGI_MX16(a, 5, 5, r9, r14) KAGI_MX16(a, 6, 6, r14, r9) KAGI_MX16(a, 7, 7, r9, r14) KAGI_MX16(a, 8, 8, r14, r9)
+      KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9) KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
+      KAGI_MX16(a, 13, 13, r9, r14) KAGI_MX16(a, 14, 14, r14, r9) KAGI_MX16(a, 15, 15, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[16] += high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
       "movl $0, %%r13d\n\t"      // t[17] = the carries out of that
@@ -190,10 +192,10 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
       "adcxq %%r12, %%r8\n\t"   // zero, by the choice of u
- KAGI_MX16(m, 1, 0, r9, r14) KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
- KAGI_MX16(m, 5, 4, r9, r14) KAGI_MX16(m, 6, 5, r14, r9) KAGI_MX16(m, 7, 6, r9, r14) KAGI_MX16(m, 8, 7, r14, r9)
- KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9) KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
- KAGI_MX16(m, 13, 12, r9, r14) KAGI_MX16(m, 14, 13, r14, r9) KAGI_MX16(m, 15, 14, r9, r14)
+      KAGI_MX16(m, 1, 0, r9, r14) "movq %%r8, %%r12\n\t" KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
+      KAGI_MX16(m, 5, 4, r9, r14) KAGI_MX16(m, 6, 5, r14, r9) KAGI_MX16(m, 7, 6, r9, r14) KAGI_MX16(m, 8, 7, r14, r9)
+      KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9) KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
+      KAGI_MX16(m, 13, 12, r9, r14) KAGI_MX16(m, 14, 13, r14, r9) KAGI_MX16(m, 15, 14, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[15] = t[16] + high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
       "movq %%r11, 8*15(%[t])\n\t"
@@ -294,21 +296,22 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
       KAGI_SQ16_ROW(13) KAGI_SQ16_FIRST(13, 14, r9) KAGI_SQ16(13, 15, r9, r14) KAGI_SQ16_TAIL(13, r14)
       KAGI_SQ16_ROW(14) KAGI_SQ16_FIRST(14, 15, r9) KAGI_SQ16_TAIL(14, r9)
       "xorl %%r10d, %%r10d\n\t"
- KAGI_SQ16_DIAG(0) KAGI_SQ16_DIAG(1) KAGI_SQ16_DIAG(2) KAGI_SQ16_DIAG(3) KAGI_SQ16_DIAG(4) KAGI_SQ16_DIAG(5)
- KAGI_SQ16_DIAG(6) KAGI_SQ16_DIAG(7) KAGI_SQ16_DIAG(8) KAGI_SQ16_DIAG(9) KAGI_SQ16_DIAG(10) KAGI_SQ16_DIAG(11)
- KAGI_SQ16_DIAG(12) KAGI_SQ16_DIAG(13) KAGI_SQ16_DIAG(14) KAGI_SQ16_DIAG(15)
+      KAGI_SQ16_DIAG(0) KAGI_SQ16_DIAG(1) KAGI_SQ16_DIAG(2) KAGI_SQ16_DIAG(3) KAGI_SQ16_DIAG(4) KAGI_SQ16_DIAG(5)
+      KAGI_SQ16_DIAG(6) KAGI_SQ16_DIAG(7) KAGI_SQ16_DIAG(8) KAGI_SQ16_DIAG(9) KAGI_SQ16_DIAG(10) KAGI_SQ16_DIAG(11)
+      KAGI_SQ16_DIAG(12) KAGI_SQ16_DIAG(13) KAGI_SQ16_DIAG(14) KAGI_SQ16_DIAG(15)
       "movl $16, %%ecx\n\t"
       "xorl %%r13d, %%r13d\n\t"
+      "movq (%[t]), %%r12\n\t"  // t[i], kept in a register from pass to pass
       "1:\n\t"
-      "movq (%[t]), %%rdx\n\t"
+      "movq %%r12, %%rdx\n\t"
       "imulq %[k], %%rdx\n\t"
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
-      "adcxq (%[t]), %%r8\n\t"  // zero, by the choice of u
- KAGI_MX16(m, 1, 1, r9, r14) KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
- KAGI_MX16(m, 5, 5, r9, r14) KAGI_MX16(m, 6, 6, r14, r9) KAGI_MX16(m, 7, 7, r9, r14) KAGI_MX16(m, 8, 8, r14, r9)
- KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9) KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
- KAGI_MX16(m, 13, 13, r9, r14) KAGI_MX16(m, 14, 14, r14, r9) KAGI_MX16(m, 15, 15, r9, r14)
+      "adcxq %%r12, %%r8\n\t"  // zero, by the choice of u
+      KAGI_MX16(m, 1, 1, r9, r14) "movq %%r8, %%r12\n\t" KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
+      KAGI_MX16(m, 5, 5, r9, r14) KAGI_MX16(m, 6, 6, r14, r9) KAGI_MX16(m, 7, 7, r9, r14) KAGI_MX16(m, 8, 8, r14, r9)
+      KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9) KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
+      KAGI_MX16(m, 13, 13, r9, r14) KAGI_MX16(m, 14, 14, r14, r9) KAGI_MX16(m, 15, 15, r9, r14)
       "adcxq %%r10, %%r14\n\t"  // the top limb of t[i..i+15] + u m
       "adoxq %%r10, %%r14\n\t"
       "addq $-1, %%r13\n\t"     // CF = the previous pass's carry
