@@ -13,7 +13,8 @@
 //
 // Dispatch: two tables (core/dispatch.hpp), because the kernels come at two
 // levels. mont_mul_table: "mulx-adx" (x86/montgomery_adx.hpp; moduli of a
-// multiple of 4 limbs), then "portable". mont_pow_table: "avx512-ifma"
+// multiple of 4 limbs), then "portable"; a row also has the exponentiation's
+// masked table scan. mont_pow_table: "avx512-ifma"
 // (x86/montgomery_ifma.hpp; radix 2^52, for the moduli of 1024- to 4096-bit
 // RSA), then "portable", which stands for the generic exponentiation here,
 // itself running on mont_mul_table. implementation() names the path pow()
@@ -202,7 +203,8 @@ struct mont_mul_kernel {
 
 inline constexpr auto mont_mul_table = dispatch::make_table<mont_mul_kernel>("montgomery multiplication", {
 #if KAGI_X86
-    {"mulx-adx", mont_adx_needs, "math/x86/montgomery_adx.hpp", {&mont_adx_fits, &mont_mul_adx, &mont_sqr_adx, &table_lookup_sse2}},
+    {"mulx-adx", mont_adx_needs, "math/x86/montgomery_adx.hpp",
+     {&mont_adx_fits, &mont_mul_adx, &mont_sqr_adx, &table_lookup_sse2}},
 #endif
     {"portable", 0, {}, {&any_size, &mont_mul_portable_rt, &mont_sqr_portable_rt, &table_lookup_rt}},
 });
@@ -417,7 +419,8 @@ class montgomery {
         for (unsigned j = 0; j < w; ++j) sqr(acc.data(), acc.data());
       const limb bits = detail::window_bits(exp, exp_limbs, k * w, w);
       if (std::is_constant_evaluated()) detail::table_lookup(t.data(), table.data(), entries, n, bits);
-      else detail::mont_mul_table.paths[detail::mul_row(n)].kernel.lookup(t.data(), table.data(), entries, n, bits);
+      else
+        detail::mont_mul_table.paths[detail::mul_row(n)].kernel.lookup(t.data(), table.data(), entries, n, bits);
       if (k + 1 == windows) copy(acc.data(), t.data(), n);
       else mul(acc.data(), acc.data(), t.data());
     }

@@ -10,6 +10,12 @@
 // alone. Nothing depends on the values: the sequence of instructions and
 // addresses is fixed by n.
 //
+// For 16 limbs (the CRT halves of RSA-2048) mont_mul_adx and mont_sqr_adx
+// take unrolled versions: the passes spelt out limb by limb, the limb the
+// next u comes from kept in a register, and squaring with its 120 cross
+// products done once and REDC in place. The row also has the exponentiation's
+// table scan (table_lookup_sse2: SSE2, which every x86-64 CPU has).
+//
 // Included by ../montgomery.hpp after the portable code and before the
 // dispatch tables; on its own it includes the algorithm first.
 #include "../montgomery.hpp"
@@ -160,7 +166,8 @@ KAGI_TARGET("bmi2,adx") inline void final_sub_asm(limb* r, const limb* t, const 
 // r = a b / R mod m for n = 16 (CIOS as mont_mul_adx). Registers: t[16] in
 // r11, t[17] in r13, the new t[0] of a row's product pass in r12 (u = r12
 // m0inv for its reduction pass), r10 = 0, high halves alternating in r9/r14.
-KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv) noexcept {
+KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const limb* b, const limb* m,
+                                                   limb m0inv) noexcept {
   limb t[17];
   set_zero(t, 16);
   limb* tp = t;
@@ -179,7 +186,8 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
       "movq %%r8, %%r12\n\t"
       KAGI_MX16(a, 1, 1, r9, r14) KAGI_MX16(a, 2, 2, r14, r9) KAGI_MX16(a, 3, 3, r9, r14) KAGI_MX16(a, 4, 4, r14, r9)
       KAGI_MX16(a, 5, 5, r9, r14) KAGI_MX16(a, 6, 6, r14, r9) KAGI_MX16(a, 7, 7, r9, r14) KAGI_MX16(a, 8, 8, r14, r9)
-      KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9) KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
+      KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9)
+      KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
       KAGI_MX16(a, 13, 13, r9, r14) KAGI_MX16(a, 14, 14, r14, r9) KAGI_MX16(a, 15, 15, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[16] += high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
@@ -192,9 +200,12 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
       "adcxq %%r12, %%r8\n\t"   // zero, by the choice of u
-      KAGI_MX16(m, 1, 0, r9, r14) "movq %%r8, %%r12\n\t" KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
+      KAGI_MX16(m, 1, 0, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
       KAGI_MX16(m, 5, 4, r9, r14) KAGI_MX16(m, 6, 5, r14, r9) KAGI_MX16(m, 7, 6, r9, r14) KAGI_MX16(m, 8, 7, r14, r9)
-      KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9) KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
+      KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9)
+      KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
       KAGI_MX16(m, 13, 12, r9, r14) KAGI_MX16(m, 14, 13, r14, r9) KAGI_MX16(m, 15, 14, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[15] = t[16] + high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
@@ -308,9 +319,12 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
       "adcxq %%r12, %%r8\n\t"  // zero, by the choice of u
-      KAGI_MX16(m, 1, 1, r9, r14) "movq %%r8, %%r12\n\t" KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
+      KAGI_MX16(m, 1, 1, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
       KAGI_MX16(m, 5, 5, r9, r14) KAGI_MX16(m, 6, 6, r14, r9) KAGI_MX16(m, 7, 7, r9, r14) KAGI_MX16(m, 8, 8, r14, r9)
-      KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9) KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
+      KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9)
+      KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
       KAGI_MX16(m, 13, 13, r9, r14) KAGI_MX16(m, 14, 14, r14, r9) KAGI_MX16(m, 15, 15, r9, r14)
       "adcxq %%r10, %%r14\n\t"  // the top limb of t[i..i+15] + u m
       "adoxq %%r10, %%r14\n\t"
