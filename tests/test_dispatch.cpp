@@ -48,7 +48,7 @@ std::vector<table_info> all_tables() {
         return r.kernel.public_key && r.kernel.shared_x && r.kernel.ecdsa_sign && r.kernel.ecdsa_verify;
       }),
       describe(kagi::bn::detail::mont_mul_table,
-               [](const auto& r) { return r.kernel.fits && r.kernel.mul && r.kernel.sqr; }),
+               [](const auto& r) { return r.kernel.fits && r.kernel.mul && r.kernel.sqr && r.kernel.lookup; }),
       // The exponentiation's portable row has no kernel of its own: montgomery's
       // generic exponentiation runs there, on mont_mul_table.
       describe(kagi::bn::detail::mont_pow_table,

@@ -13,7 +13,8 @@
 //
 // Dispatch: two tables (core/dispatch.hpp), because the kernels come at two
 // levels. mont_mul_table: "mulx-adx" (x86/montgomery_adx.hpp; moduli of a
-// multiple of 4 limbs), then "portable". mont_pow_table: "avx512-ifma"
+// multiple of 4 limbs), then "portable"; a row also has the exponentiation's
+// masked table scan. mont_pow_table: "avx512-ifma"
 // (x86/montgomery_ifma.hpp; radix 2^52, for the moduli of 1024- to 4096-bit
 // RSA), then "portable", which stands for the generic exponentiation here,
 // itself running on mont_mul_table. implementation() names the path pow()
@@ -165,6 +166,10 @@ constexpr void table_lookup(limb* r, const limb* table, std::size_t entries, std
   }
 }
 
+inline void table_lookup_rt(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
+  table_lookup(r, table, entries, n, index);
+}
+
 // Bits [pos, pos + w) of a (a has n limbs; bits past the end read as 0).
 [[nodiscard]] constexpr limb window_bits(const limb* a, std::size_t n, std::size_t pos, unsigned w) noexcept {
   const std::size_t i = pos / limb_bits;
@@ -192,13 +197,16 @@ struct mont_mul_kernel {
   bool (*fits)(std::size_t n) noexcept;
   void (*mul)(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv, std::size_t n) noexcept;
   void (*sqr)(limb* r, const limb* a, const limb* m, limb m0inv, std::size_t n) noexcept;
+  // r = table[index] (entries of n limbs), reading every entry (table_lookup).
+  void (*lookup)(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept;
 };
 
 inline constexpr auto mont_mul_table = dispatch::make_table<mont_mul_kernel>("montgomery multiplication", {
 #if KAGI_X86
-    {"mulx-adx", mont_adx_needs, "math/x86/montgomery_adx.hpp", {&mont_adx_fits, &mont_mul_adx, &mont_sqr_adx}},
+    {"mulx-adx", mont_adx_needs, "math/x86/montgomery_adx.hpp",
+     {&mont_adx_fits, &mont_mul_adx, &mont_sqr_adx, &table_lookup_sse2}},
 #endif
-    {"portable", 0, {}, {&any_size, &mont_mul_portable_rt, &mont_sqr_portable_rt}},
+    {"portable", 0, {}, {&any_size, &mont_mul_portable_rt, &mont_sqr_portable_rt, &table_lookup_rt}},
 });
 static_assert(mont_mul_table.well_formed());
 
@@ -409,7 +417,10 @@ class montgomery {
     for (std::size_t k = windows; k-- > 0;) {
       if (k + 1 != windows)
         for (unsigned j = 0; j < w; ++j) sqr(acc.data(), acc.data());
-      detail::table_lookup(t.data(), table.data(), entries, n, detail::window_bits(exp, exp_limbs, k * w, w));
+      const limb bits = detail::window_bits(exp, exp_limbs, k * w, w);
+      if (std::is_constant_evaluated()) detail::table_lookup(t.data(), table.data(), entries, n, bits);
+      else
+        detail::mont_mul_table.paths[detail::mul_row(n)].kernel.lookup(t.data(), table.data(), entries, n, bits);
       if (k + 1 == windows) copy(acc.data(), t.data(), n);
       else mul(acc.data(), acc.data(), t.data());
     }

@@ -10,6 +10,12 @@
 // alone. Nothing depends on the values: the sequence of instructions and
 // addresses is fixed by n.
 //
+// For 16 limbs (the CRT halves of RSA-2048) mont_mul_adx and mont_sqr_adx
+// take unrolled versions: the passes spelt out limb by limb, the limb the
+// next u comes from kept in a register, and squaring with its 120 cross
+// products done once and REDC in place. The row also has the exponentiation's
+// table scan (table_lookup_sse2: SSE2, which every x86-64 CPU has).
+//
 // Included by ../montgomery.hpp after the portable code and before the
 // dispatch tables; on its own it includes the algorithm first.
 #include "../montgomery.hpp"
@@ -142,8 +148,245 @@ KAGI_TARGET("bmi2,adx") inline void final_sub_asm(limb* r, const limb* t, const 
   select(ct::mask_from_bit(borrow), r, t, s, n);
 }
 
+// ---- 16 limbs (the CRT halves of RSA-2048): the same arithmetic, unrolled.
+// mont_mul_adx and mont_sqr_adx take these for n = 16; the rows of a pass
+// are spelt out limb by limb (the offsets are the limb indexes times 8), so
+// the only loop is over the 16 rows, and the top limbs of the accumulator
+// stay in registers. Same ideas, same fixed sequence of instructions and
+// addresses.
+
+// One limb of a pass: t[J] (read at J, written at D) += lo(x[J] rdx) + PREV
+// (the previous high half), high half to NEXT; CF and OF carry the two sums.
+#define KAGI_MX16(X, J, D, PREV, NEXT)                   \
+  "mulxq 8*" #J "(%[" #X "]), %%r8, %%" #NEXT "\n\t"    \
+  "adcxq 8*" #J "(%[t]), %%r8\n\t"                      \
+  "adoxq %%" #PREV ", %%r8\n\t"                         \
+  "movq %%r8, 8*" #D "(%[t])\n\t"
+
+// r = a b / R mod m for n = 16 (CIOS as mont_mul_adx). Registers: t[16] in
+// r11, t[17] in r13, the new t[0] of a row's product pass in r12 (u = r12
+// m0inv for its reduction pass), r10 = 0, high halves alternating in r9/r14.
+KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const limb* b, const limb* m,
+                                                   limb m0inv) noexcept {
+  limb t[17];
+  set_zero(t, 16);
+  limb* tp = t;
+  __asm__ volatile(
+      "movl $16, %%ecx\n\t"
+      "xorl %%r11d, %%r11d\n\t"
+      "xorl %%r12d, %%r12d\n\t"
+      "1:\n\t"
+      // t += a b[i]; t[0] also in r12 (before and after)
+      "movq (%[b]), %%rdx\n\t"
+      "leaq 8(%[b]), %[b]\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[a]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"
+      "movq %%r8, (%[t])\n\t"
+      "movq %%r8, %%r12\n\t"
+      KAGI_MX16(a, 1, 1, r9, r14) KAGI_MX16(a, 2, 2, r14, r9) KAGI_MX16(a, 3, 3, r9, r14) KAGI_MX16(a, 4, 4, r14, r9)
+      KAGI_MX16(a, 5, 5, r9, r14) KAGI_MX16(a, 6, 6, r14, r9) KAGI_MX16(a, 7, 7, r9, r14) KAGI_MX16(a, 8, 8, r14, r9)
+      KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9)
+      KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
+      KAGI_MX16(a, 13, 13, r9, r14) KAGI_MX16(a, 14, 14, r14, r9) KAGI_MX16(a, 15, 15, r9, r14)
+      "adcxq %%r14, %%r11\n\t"  // t[16] += high half + CF + OF
+      "adoxq %%r10, %%r11\n\t"
+      "movl $0, %%r13d\n\t"      // t[17] = the carries out of that
+      "adcxq %%r10, %%r13\n\t"
+      "adoxq %%r10, %%r13\n\t"
+      // t = (t + u m) / 2^64, u = t[0] m0inv
+      "movq %%r12, %%rdx\n\t"
+      "imulq %[k], %%rdx\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[m]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"   // zero, by the choice of u
+      KAGI_MX16(m, 1, 0, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
+      KAGI_MX16(m, 5, 4, r9, r14) KAGI_MX16(m, 6, 5, r14, r9) KAGI_MX16(m, 7, 6, r9, r14) KAGI_MX16(m, 8, 7, r14, r9)
+      KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9)
+      KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
+      KAGI_MX16(m, 13, 12, r9, r14) KAGI_MX16(m, 14, 13, r14, r9) KAGI_MX16(m, 15, 14, r9, r14)
+      "adcxq %%r14, %%r11\n\t"  // t[15] = t[16] + high half + CF + OF
+      "adoxq %%r10, %%r11\n\t"
+      "movq %%r11, 8*15(%[t])\n\t"
+      "movq %%r13, %%r11\n\t"   // t[16] = t[17] + the carries out of that
+      "adcxq %%r10, %%r11\n\t"
+      "adoxq %%r10, %%r11\n\t"
+      "decl %%ecx\n\t"
+      "jnz 1b\n\t"
+      "movq %%r11, 8*16(%[t])\n\t"
+      : [b] "+r"(b), [t] "+r"(tp)
+      : [a] "r"(a), [m] "r"(m), [k] "m"(m0inv)
+      : "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "cc", "memory");
+  final_sub_asm(r, t, m, 16);
+}
+
+// Squaring's cross products: row I adds a[I] a[J] (J > I) at t[I + J], its
+// last high half (plus the carries) into t[I + 16], which no row has touched.
+#define KAGI_SQ16_ROW(I)                \
+  "movq 8*" #I "(%[a]), %%rdx\n\t"     \
+  "xorl %%r10d, %%r10d\n\t"
+#define KAGI_SQ16_FIRST(I, J, NEXT)                    \
+  "mulxq 8*" #J "(%[a]), %%r8, %%" #NEXT "\n\t"       \
+  "adcxq 8*" #I "+8*" #J "(%[t]), %%r8\n\t"           \
+  "movq %%r8, 8*" #I "+8*" #J "(%[t])\n\t"
+#define KAGI_SQ16(I, J, PREV, NEXT)                    \
+  "mulxq 8*" #J "(%[a]), %%r8, %%" #NEXT "\n\t"       \
+  "adcxq 8*" #I "+8*" #J "(%[t]), %%r8\n\t"           \
+  "adoxq %%" #PREV ", %%r8\n\t"                       \
+  "movq %%r8, 8*" #I "+8*" #J "(%[t])\n\t"
+#define KAGI_SQ16_TAIL(I, HI)           \
+  "adcxq %%r10, %%" #HI "\n\t"         \
+  "adoxq %%r10, %%" #HI "\n\t"         \
+  "movq %%" #HI ", 8*" #I "+128(%[t])\n\t"
+// Doubling (CF) and the square a[I]^2 added at t[2I] (OF).
+#define KAGI_SQ16_DIAG(I)                   \
+  "movq 8*" #I "(%[a]), %%rdx\n\t"         \
+  "mulxq %%rdx, %%r8, %%r9\n\t"            \
+  "movq 16*" #I "(%[t]), %%r11\n\t"        \
+  "movq 16*" #I "+8(%[t]), %%r12\n\t"      \
+  "adcxq %%r11, %%r11\n\t"                 \
+  "adcxq %%r12, %%r12\n\t"                 \
+  "adoxq %%r8, %%r11\n\t"                  \
+  "adoxq %%r9, %%r12\n\t"                  \
+  "movq %%r11, 16*" #I "(%[t])\n\t"        \
+  "movq %%r12, 16*" #I "+8(%[t])\n\t"
+
+// r = a^2 / R mod m for n = 16: the square in t[0..31] (cross products,
+// doubling, diagonal), then REDC in place: 16 passes, pass i adding u m at
+// t[i] (u = t[i] m0inv) with its top limb and the previous pass's carry
+// (r13) into t[i + 16]. The result t[16..31] + 2^1024 r13 = (a^2 + U m) / R
+// is below 2m.
+KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const limb* m, limb m0inv) noexcept {
+  limb t[33];
+  set_zero(t, 32);
+  limb* tp = t;
+  __asm__ volatile(
+      KAGI_SQ16_ROW(0) KAGI_SQ16_FIRST(0, 1, r9) KAGI_SQ16(0, 2, r9, r14) KAGI_SQ16(0, 3, r14, r9)
+      KAGI_SQ16(0, 4, r9, r14) KAGI_SQ16(0, 5, r14, r9) KAGI_SQ16(0, 6, r9, r14) KAGI_SQ16(0, 7, r14, r9)
+      KAGI_SQ16(0, 8, r9, r14) KAGI_SQ16(0, 9, r14, r9) KAGI_SQ16(0, 10, r9, r14) KAGI_SQ16(0, 11, r14, r9)
+      KAGI_SQ16(0, 12, r9, r14) KAGI_SQ16(0, 13, r14, r9) KAGI_SQ16(0, 14, r9, r14) KAGI_SQ16(0, 15, r14, r9)
+      KAGI_SQ16_TAIL(0, r9)
+      KAGI_SQ16_ROW(1) KAGI_SQ16_FIRST(1, 2, r9) KAGI_SQ16(1, 3, r9, r14) KAGI_SQ16(1, 4, r14, r9)
+      KAGI_SQ16(1, 5, r9, r14) KAGI_SQ16(1, 6, r14, r9) KAGI_SQ16(1, 7, r9, r14) KAGI_SQ16(1, 8, r14, r9)
+      KAGI_SQ16(1, 9, r9, r14) KAGI_SQ16(1, 10, r14, r9) KAGI_SQ16(1, 11, r9, r14) KAGI_SQ16(1, 12, r14, r9)
+      KAGI_SQ16(1, 13, r9, r14) KAGI_SQ16(1, 14, r14, r9) KAGI_SQ16(1, 15, r9, r14) KAGI_SQ16_TAIL(1, r14)
+      KAGI_SQ16_ROW(2) KAGI_SQ16_FIRST(2, 3, r9) KAGI_SQ16(2, 4, r9, r14) KAGI_SQ16(2, 5, r14, r9)
+      KAGI_SQ16(2, 6, r9, r14) KAGI_SQ16(2, 7, r14, r9) KAGI_SQ16(2, 8, r9, r14) KAGI_SQ16(2, 9, r14, r9)
+      KAGI_SQ16(2, 10, r9, r14) KAGI_SQ16(2, 11, r14, r9) KAGI_SQ16(2, 12, r9, r14) KAGI_SQ16(2, 13, r14, r9)
+      KAGI_SQ16(2, 14, r9, r14) KAGI_SQ16(2, 15, r14, r9) KAGI_SQ16_TAIL(2, r9)
+      KAGI_SQ16_ROW(3) KAGI_SQ16_FIRST(3, 4, r9) KAGI_SQ16(3, 5, r9, r14) KAGI_SQ16(3, 6, r14, r9)
+      KAGI_SQ16(3, 7, r9, r14) KAGI_SQ16(3, 8, r14, r9) KAGI_SQ16(3, 9, r9, r14) KAGI_SQ16(3, 10, r14, r9)
+      KAGI_SQ16(3, 11, r9, r14) KAGI_SQ16(3, 12, r14, r9) KAGI_SQ16(3, 13, r9, r14) KAGI_SQ16(3, 14, r14, r9)
+      KAGI_SQ16(3, 15, r9, r14) KAGI_SQ16_TAIL(3, r14)
+      KAGI_SQ16_ROW(4) KAGI_SQ16_FIRST(4, 5, r9) KAGI_SQ16(4, 6, r9, r14) KAGI_SQ16(4, 7, r14, r9)
+      KAGI_SQ16(4, 8, r9, r14) KAGI_SQ16(4, 9, r14, r9) KAGI_SQ16(4, 10, r9, r14) KAGI_SQ16(4, 11, r14, r9)
+      KAGI_SQ16(4, 12, r9, r14) KAGI_SQ16(4, 13, r14, r9) KAGI_SQ16(4, 14, r9, r14) KAGI_SQ16(4, 15, r14, r9)
+      KAGI_SQ16_TAIL(4, r9)
+      KAGI_SQ16_ROW(5) KAGI_SQ16_FIRST(5, 6, r9) KAGI_SQ16(5, 7, r9, r14) KAGI_SQ16(5, 8, r14, r9)
+      KAGI_SQ16(5, 9, r9, r14) KAGI_SQ16(5, 10, r14, r9) KAGI_SQ16(5, 11, r9, r14) KAGI_SQ16(5, 12, r14, r9)
+      KAGI_SQ16(5, 13, r9, r14) KAGI_SQ16(5, 14, r14, r9) KAGI_SQ16(5, 15, r9, r14) KAGI_SQ16_TAIL(5, r14)
+      KAGI_SQ16_ROW(6) KAGI_SQ16_FIRST(6, 7, r9) KAGI_SQ16(6, 8, r9, r14) KAGI_SQ16(6, 9, r14, r9)
+      KAGI_SQ16(6, 10, r9, r14) KAGI_SQ16(6, 11, r14, r9) KAGI_SQ16(6, 12, r9, r14) KAGI_SQ16(6, 13, r14, r9)
+      KAGI_SQ16(6, 14, r9, r14) KAGI_SQ16(6, 15, r14, r9) KAGI_SQ16_TAIL(6, r9)
+      KAGI_SQ16_ROW(7) KAGI_SQ16_FIRST(7, 8, r9) KAGI_SQ16(7, 9, r9, r14) KAGI_SQ16(7, 10, r14, r9)
+      KAGI_SQ16(7, 11, r9, r14) KAGI_SQ16(7, 12, r14, r9) KAGI_SQ16(7, 13, r9, r14) KAGI_SQ16(7, 14, r14, r9)
+      KAGI_SQ16(7, 15, r9, r14) KAGI_SQ16_TAIL(7, r14)
+      KAGI_SQ16_ROW(8) KAGI_SQ16_FIRST(8, 9, r9) KAGI_SQ16(8, 10, r9, r14) KAGI_SQ16(8, 11, r14, r9)
+      KAGI_SQ16(8, 12, r9, r14) KAGI_SQ16(8, 13, r14, r9) KAGI_SQ16(8, 14, r9, r14) KAGI_SQ16(8, 15, r14, r9)
+      KAGI_SQ16_TAIL(8, r9)
+      KAGI_SQ16_ROW(9) KAGI_SQ16_FIRST(9, 10, r9) KAGI_SQ16(9, 11, r9, r14) KAGI_SQ16(9, 12, r14, r9)
+      KAGI_SQ16(9, 13, r9, r14) KAGI_SQ16(9, 14, r14, r9) KAGI_SQ16(9, 15, r9, r14) KAGI_SQ16_TAIL(9, r14)
+      KAGI_SQ16_ROW(10) KAGI_SQ16_FIRST(10, 11, r9) KAGI_SQ16(10, 12, r9, r14) KAGI_SQ16(10, 13, r14, r9)
+      KAGI_SQ16(10, 14, r9, r14) KAGI_SQ16(10, 15, r14, r9) KAGI_SQ16_TAIL(10, r9)
+      KAGI_SQ16_ROW(11) KAGI_SQ16_FIRST(11, 12, r9) KAGI_SQ16(11, 13, r9, r14) KAGI_SQ16(11, 14, r14, r9)
+      KAGI_SQ16(11, 15, r9, r14) KAGI_SQ16_TAIL(11, r14)
+      KAGI_SQ16_ROW(12) KAGI_SQ16_FIRST(12, 13, r9) KAGI_SQ16(12, 14, r9, r14) KAGI_SQ16(12, 15, r14, r9)
+      KAGI_SQ16_TAIL(12, r9)
+      KAGI_SQ16_ROW(13) KAGI_SQ16_FIRST(13, 14, r9) KAGI_SQ16(13, 15, r9, r14) KAGI_SQ16_TAIL(13, r14)
+      KAGI_SQ16_ROW(14) KAGI_SQ16_FIRST(14, 15, r9) KAGI_SQ16_TAIL(14, r9)
+      "xorl %%r10d, %%r10d\n\t"
+      KAGI_SQ16_DIAG(0) KAGI_SQ16_DIAG(1) KAGI_SQ16_DIAG(2) KAGI_SQ16_DIAG(3) KAGI_SQ16_DIAG(4) KAGI_SQ16_DIAG(5)
+      KAGI_SQ16_DIAG(6) KAGI_SQ16_DIAG(7) KAGI_SQ16_DIAG(8) KAGI_SQ16_DIAG(9) KAGI_SQ16_DIAG(10) KAGI_SQ16_DIAG(11)
+      KAGI_SQ16_DIAG(12) KAGI_SQ16_DIAG(13) KAGI_SQ16_DIAG(14) KAGI_SQ16_DIAG(15)
+      "movl $16, %%ecx\n\t"
+      "xorl %%r13d, %%r13d\n\t"
+      "movq (%[t]), %%r12\n\t"  // t[i], kept in a register from pass to pass
+      "1:\n\t"
+      "movq %%r12, %%rdx\n\t"
+      "imulq %[k], %%rdx\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[m]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"  // zero, by the choice of u
+      KAGI_MX16(m, 1, 1, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
+      KAGI_MX16(m, 5, 5, r9, r14) KAGI_MX16(m, 6, 6, r14, r9) KAGI_MX16(m, 7, 7, r9, r14) KAGI_MX16(m, 8, 8, r14, r9)
+      KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9)
+      KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
+      KAGI_MX16(m, 13, 13, r9, r14) KAGI_MX16(m, 14, 14, r14, r9) KAGI_MX16(m, 15, 15, r9, r14)
+      "adcxq %%r10, %%r14\n\t"  // the top limb of t[i..i+15] + u m
+      "adoxq %%r10, %%r14\n\t"
+      "addq $-1, %%r13\n\t"     // CF = the previous pass's carry
+      "adcq %%r14, 8*16(%[t])\n\t"
+      "movl $0, %%r13d\n\t"
+      "adcq %%r10, %%r13\n\t"
+      "leaq 8(%[t]), %[t]\n\t"
+      "decl %%ecx\n\t"
+      "jnz 1b\n\t"
+      "movq %%r13, 8*16(%[t])\n\t"
+      : [t] "+r"(tp)
+      : [a] "r"(a), [m] "r"(m), [k] "m"(m0inv)
+      : "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "cc", "memory");
+  final_sub_asm(r, t + 16, m, 16);
+}
+
+#undef KAGI_SQ16_DIAG
+#undef KAGI_SQ16_TAIL
+#undef KAGI_SQ16
+#undef KAGI_SQ16_FIRST
+#undef KAGI_SQ16_ROW
+#undef KAGI_MX16
+
+// The table scan of the exponentiation (table_lookup) in SSE2, which every
+// x86-64 CPU has: for 16 limbs the entry being built stays in eight xmm
+// registers, and each entry's mask comes from a vector compare of its number
+// with the index (every entry is read, in order; no branch on the index).
+inline void table_lookup_sse2(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
+  if (n != 16) return table_lookup(r, table, entries, n, index);
+  const __m128i want = _mm_set1_epi32(static_cast<int>(index));  // index < entries <= 64
+  __m128i count = _mm_setzero_si128();
+  const __m128i one = _mm_set1_epi32(1);
+  // (Eight named accumulators: an array of them is kept in memory at -O2.)
+  __m128i x0 = count, x1 = count, x2 = count, x3 = count, x4 = count, x5 = count, x6 = count, x7 = count;
+  for (std::size_t i = 0; i < entries; ++i) {
+    const __m128i mask = _mm_cmpeq_epi32(count, want);
+    count = _mm_add_epi32(count, one);
+    const auto* e = reinterpret_cast<const __m128i*>(table + i * 16);
+    x0 = _mm_or_si128(x0, _mm_and_si128(mask, _mm_loadu_si128(e + 0)));
+    x1 = _mm_or_si128(x1, _mm_and_si128(mask, _mm_loadu_si128(e + 1)));
+    x2 = _mm_or_si128(x2, _mm_and_si128(mask, _mm_loadu_si128(e + 2)));
+    x3 = _mm_or_si128(x3, _mm_and_si128(mask, _mm_loadu_si128(e + 3)));
+    x4 = _mm_or_si128(x4, _mm_and_si128(mask, _mm_loadu_si128(e + 4)));
+    x5 = _mm_or_si128(x5, _mm_and_si128(mask, _mm_loadu_si128(e + 5)));
+    x6 = _mm_or_si128(x6, _mm_and_si128(mask, _mm_loadu_si128(e + 6)));
+    x7 = _mm_or_si128(x7, _mm_and_si128(mask, _mm_loadu_si128(e + 7)));
+  }
+  auto* out = reinterpret_cast<__m128i*>(r);
+  _mm_storeu_si128(out + 0, x0);
+  _mm_storeu_si128(out + 1, x1);
+  _mm_storeu_si128(out + 2, x2);
+  _mm_storeu_si128(out + 3, x3);
+  _mm_storeu_si128(out + 4, x4);
+  _mm_storeu_si128(out + 5, x5);
+  _mm_storeu_si128(out + 6, x6);
+  _mm_storeu_si128(out + 7, x7);
+}
+
 KAGI_TARGET("bmi2,adx") inline void mont_mul_adx(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
+  if (n == 16) return mont_mul_adx16(r, a, b, m, m0inv);
   limb buf[max_limbs + 3];  // t[-1 .. n+1]: only those limbs are used
   limb* t = buf + 1;
   set_zero(buf, n + 3);
@@ -192,6 +435,7 @@ KAGI_TARGET("bmi2,adx") inline void double_add_diagonal(limb* t, const limb* a, 
 // comes from n reduction passes on L alone (L < R gives at most m; H < m).
 KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx(limb* r, const limb* a, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
+  if (n == 16) return mont_sqr_adx16(r, a, m, m0inv);
   // Buffers are sized for the largest n; only the first 2n (+2) limbs are used.
   limb t[2 * max_limbs + 2], z[max_limbs];
   set_zero(t, 2 * n + 2);
