@@ -481,7 +481,7 @@ struct x25519_base_kernel {
 inline constexpr auto x25519_ladder_table = dispatch::make_table<x25519_ladder_kernel>("x25519 ladder", {
 #if KAGI_X86
     {"avx512-ifma", x25519_ifma_needs, "ec/x86/x25519_ifma.hpp", {&ladder_ifma}},
-    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&ladder<field64_adx>}},
+    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&ladder_adx}},
 #endif
     {"portable", 0, {}, {&ladder<field51>}},
 });
