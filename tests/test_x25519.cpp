@@ -211,6 +211,9 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
   CHECK(tight(G::sqr(big)));
   CHECK(tight(G::mul_small(big, 121666)));
   CHECK(tight(G::mul_small(big, 0xffffffff)));
+  CHECK(tight(G::sqr_n(big, 1)));
+  CHECK(enc64(G::sqr_n(big, 1)) == enc64(G::sqr(big)));
+  for (const G::fe& v : values) CHECK(enc64(G::sqr_n(v, 3)) == enc64(G::sqr(G::sqr(G::sqr(v)))));
   for (std::size_t i = 0; i < values.size(); ++i) {
     for (std::size_t j = 0; j < values.size(); j += 3) {
       const G::fe& x = values[i];

@@ -213,9 +213,13 @@ struct field51 {
 
 // ---- generic code over a field F (F::fe, add, sub, mul, sqr, mul_small, cswap, ...)
 
-// f^(2^n): n squarings.
+// f^(2^n): n squarings (by the field's own loop when it has one: F::sqr_n,
+// never constexpr).
 template <class F>
 [[nodiscard]] constexpr typename F::fe sqr_n(typename F::fe f, int n) noexcept {
+  if constexpr (requires(const typename F::fe& g, int m) { F::sqr_n(g, m); }) {
+    return F::sqr_n(f, n);
+  }
   for (int i = 0; i < n; ++i) f = F::sqr(f);
   return f;
 }

@@ -257,6 +257,93 @@ struct field64_adx {
     return r;
   }
 
+  // f^(2^n), n >= 1 squarings in one loop that keeps the value in registers
+  // (the inversion's chains of squarings). The square of sqr() with the
+  // registers reused: the input limbs serve as temporaries once read, so
+  // fourteen registers do, and the counter (public) lives in memory.
+  [[nodiscard]] static fe sqr_n(const fe& f, int n) noexcept {
+    u64 a0 = f.v[0], a1 = f.v[1], a2 = f.v[2], a3 = f.v[3];
+    fe r;
+    if (n <= 0) return f;
+    __asm__(
+        "1:\n\t"
+        // Cross products a_i a_j (i < j) into p1..p3, r12..r14; p0 a temporary.
+        "movq %[a0], %%rdx\n\t"
+        "mulxq %[a1], %[p1], %[p2]\n\t"
+        "mulxq %[a2], %%rax, %[p3]\n\t"
+        "addq %%rax, %[p2]\n\t"
+        "mulxq %[a3], %%rax, %%r12\n\t"
+        "adcq %%rax, %[p3]\n\t"
+        "adcq $0, %%r12\n\t"
+        "movq %[a1], %%rdx\n\t"
+        "xorl %%r13d, %%r13d\n\t"
+        "mulxq %[a2], %%rax, %[p0]\n\t"
+        "adcxq %%rax, %[p3]\n\t"
+        "adoxq %[p0], %%r12\n\t"
+        "mulxq %[a3], %%rax, %[p0]\n\t"
+        "adcxq %%rax, %%r12\n\t"
+        "adoxq %[p0], %%r13\n\t"
+        "movq %[a2], %%rdx\n\t"
+        "mulxq %[a3], %%rax, %%r14\n\t"
+        "adcxq %%rax, %%r13\n\t"
+        "movl $0, %%edx\n\t"
+        "adoxq %%rdx, %%r14\n\t"
+        "adcxq %%rdx, %%r14\n\t"
+        // Double them and add the squares; a_i is dead once in rdx (a0 the temporary).
+        "xorl %%r15d, %%r15d\n\t"
+        "movq %[a0], %%rdx\n\t"
+        "mulxq %%rdx, %[p0], %%rax\n\t"
+        "adcxq %[p1], %[p1]\n\t"
+        "adoxq %%rax, %[p1]\n\t"
+        "movq %[a1], %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %[a0]\n\t"
+        "adcxq %[p2], %[p2]\n\t"
+        "adoxq %%rax, %[p2]\n\t"
+        "adcxq %[p3], %[p3]\n\t"
+        "adoxq %[a0], %[p3]\n\t"
+        "movq %[a2], %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %[a0]\n\t"
+        "adcxq %%r12, %%r12\n\t"
+        "adoxq %%rax, %%r12\n\t"
+        "adcxq %%r13, %%r13\n\t"
+        "adoxq %[a0], %%r13\n\t"
+        "movq %[a3], %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %[a0]\n\t"
+        "adcxq %%r14, %%r14\n\t"
+        "adoxq %%rax, %%r14\n\t"
+        "adcxq %%r15, %%r15\n\t"
+        "adoxq %[a0], %%r15\n\t"
+        // Reduce (as KAGI_FE64_REDUCE_512, a0 for rbx).
+        "movl $38, %%edx\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "mulxq %%r12, %%rax, %[a0]\n\t"
+        "adcxq %%rax, %[p0]\n\t"
+        "adoxq %[a0], %[p1]\n\t"
+        "mulxq %%r13, %%rax, %[a0]\n\t"
+        "adcxq %%rax, %[p1]\n\t"
+        "adoxq %[a0], %[p2]\n\t"
+        "mulxq %%r14, %%rax, %[a0]\n\t"
+        "adcxq %%rax, %[p2]\n\t"
+        "adoxq %[a0], %[p3]\n\t"
+        "mulxq %%r15, %%rax, %%r12\n\t"
+        "adcxq %%rax, %[p3]\n\t"
+        "movl $0, %%edx\n\t"
+        "adoxq %%rdx, %%r12\n\t"
+        "adcxq %%rdx, %%r12\n\t"
+        KAGI_FE64_FOLD_R12
+        "movq %[p0], %[a0]\n\t"
+        "movq %[p1], %[a1]\n\t"
+        "movq %[p2], %[a2]\n\t"
+        "movq %[p3], %[a3]\n\t"
+        "decl %[n]\n\t"
+        "jnz 1b\n\t"
+        : [p0] "=&r"(r.v[0]), [p1] "=&r"(r.v[1]), [p2] "=&r"(r.v[2]), [p3] "=&r"(r.v[3]), [a0] "+r"(a0),
+          [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [n] "+m"(n)
+        :
+        : "rax", "rdx", "r12", "r13", "r14", "r15", "cc");
+    return r;
+  }
+
   // f * c for a constant c below 2^32.
   [[nodiscard]] KAGI_FE64_INLINE static fe mul_small(const fe& a, u64 c) noexcept {
     fe r;
