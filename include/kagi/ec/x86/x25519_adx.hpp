@@ -485,17 +485,19 @@ KAGI_FE64_INLINE void fe64_add_sub(const fe64& a, const fe64& b, fe64& s, fe64& 
 
 // e = aa - bb and f = aa + 121665 e (aa, bb tight; f tight): the z2 factors.
 KAGI_FE64_INLINE void fe64_ladder_e_f(const fe64& aa, const fe64& bb, fe64& e, fe64& f) noexcept {
-  u64 r0, r1, r2, r3, p0, p1, p2, p3, t;
-  __asm__(KAGI_FE64_SUB1("%[a0]", "%[a1]", "%[a2]", "%[a3]", "%[b0]", "%[b1]", "%[b2]", "%[b3]", "%[r0]", "%[r1]",
-                         "%[r2]", "%[r3]", "%[t]")
-          "movq %[r0], %[e0]\n\tmovq %[r1], %[e1]\n\tmovq %[r2], %[e2]\n\tmovq %[r3], %[e3]\n\t"
+  // e goes through memory (just stored, read back by mulx) so that few
+  // registers are needed: clang gives up on this block with more.
+  u64 p0, p1, p2, p3, t;
+  __asm__(KAGI_FE64_SUB1("%[a0]", "%[a1]", "%[a2]", "%[a3]", "%[b0]", "%[b1]", "%[b2]", "%[b3]", "%[p0]", "%[p1]",
+                         "%[p2]", "%[p3]", "%[t]")
+          "movq %[p0], %[e0]\n\tmovq %[p1], %[e1]\n\tmovq %[p2], %[e2]\n\tmovq %[p3], %[e3]\n\t"
           "movl $121665, %%edx\n\t"
-          "mulxq %[r0], %[p0], %[p1]\n\t"
-          "mulxq %[r1], %[t], %[p2]\n\t"
+          "mulxq %[e0], %[p0], %[p1]\n\t"
+          "mulxq %[e1], %[t], %[p2]\n\t"
           "addq %[t], %[p1]\n\t"
-          "mulxq %[r2], %[t], %[p3]\n\t"
+          "mulxq %[e2], %[t], %[p3]\n\t"
           "adcq %[t], %[p2]\n\t"
-          "mulxq %[r3], %[t], %%r12\n\t"
+          "mulxq %[e3], %[t], %%r12\n\t"
           "adcq %[t], %[p3]\n\t"
           "adcq $0, %%r12\n\t"
           "addq %[a0], %[p0]\n\t"
@@ -506,8 +508,8 @@ KAGI_FE64_INLINE void fe64_ladder_e_f(const fe64& aa, const fe64& bb, fe64& e, f
           KAGI_FE64_FOLD_R12
           "movq %[p0], %[f0]\n\tmovq %[p1], %[f1]\n\tmovq %[p2], %[f2]\n\tmovq %[p3], %[f3]\n\t"
           : [e0] "=m"(e.v[0]), [e1] "=m"(e.v[1]), [e2] "=m"(e.v[2]), [e3] "=m"(e.v[3]), [f0] "=m"(f.v[0]),
-            [f1] "=m"(f.v[1]), [f2] "=m"(f.v[2]), [f3] "=m"(f.v[3]), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
-            [r3] "=&r"(r3), [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2), [p3] "=&r"(p3), [t] "=&r"(t)
+            [f1] "=m"(f.v[1]), [f2] "=m"(f.v[2]), [f3] "=m"(f.v[3]), [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2),
+            [p3] "=&r"(p3), [t] "=&r"(t)
           : [a0] "m"(aa.v[0]), [a1] "m"(aa.v[1]), [a2] "m"(aa.v[2]), [a3] "m"(aa.v[3]), [b0] "m"(bb.v[0]),
             [b1] "m"(bb.v[1]), [b2] "m"(bb.v[2]), [b3] "m"(bb.v[3])
           : "rdx", "r12", "cc");
