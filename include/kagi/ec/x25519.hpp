@@ -25,7 +25,8 @@
 // the field operations are not reachable from here.
 //
 // x86/x25519_adx.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
-// for CPUs with BMI2 and ADX; the ladder and the fixed-base code are shared.
+// for CPUs with BMI2 and ADX, with its own ladder (the step's additions and
+// swap fused into its asm blocks); the fixed-base code is shared.
 // x86/x25519_ifma.hpp runs the ladder four lanes wide on AVX-512 IFMA.
 #ifndef KAGI_EC_X25519_HPP
 #define KAGI_EC_X25519_HPP

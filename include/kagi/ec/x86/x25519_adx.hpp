@@ -7,8 +7,13 @@
 // the low halves, ADOX on the high halves), squares compute the six cross
 // products once. Each operation is one inline-assembly block: no target
 // attribute is needed, so the shared templates inline it, and it has no
-// branches or memory indexes at all. The dispatcher only picks it when the
-// CPU reports BMI2 and ADX.
+// branches or memory indexes at all (sqr_n loops on its public count only).
+// mul, sqr and mul_small return "tight" values, below 2^255 + 2^40.
+// The ladder (ladder_adx, below) is this field's own: the swap, the sums and
+// differences and the product by a24 are fused into three blocks that fold
+// once, which tight inputs allow. The fixed-base code is x25519.hpp's,
+// shared with the portable field. The dispatcher only picks this file's
+// code when the CPU reports BMI2 and ADX.
 //
 // Included by ../x25519.hpp after the portable code and before its dispatch
 // tables; on its own it includes the algorithm first.
@@ -517,7 +522,7 @@ KAGI_FE64_INLINE void fe64_ladder_e_f(const fe64& aa, const fe64& bb, fe64& e, f
 
 // The Montgomery ladder of x25519.hpp's ladder<F> on this field, with the
 // step's additions, subtractions, swaps and the multiplication by a24 fused
-// (the same formulas; RFC 7748 section 5). 5M + 4S + three small blocks a bit.
+// (the same formulas; RFC 7748 section 5): 5M + 4S and three small blocks per bit.
 inline void ladder_adx(std::uint8_t* out, const std::uint8_t* k, const std::uint8_t* u) noexcept {
   using F = field64_adx;
   const fe64 x1 = F::from_bytes(u);
