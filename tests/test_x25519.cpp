@@ -158,6 +158,98 @@ TEST_CASE("X25519 radix-2^64 field (mulx-adx) against the radix-2^51 field") {
 #endif
 
 #if KAGI_X86
+// The mulx-adx ladder's fused blocks assume "tight" inputs (below 2^255 + 2^40,
+// what mul, sqr, mul_small and from_bytes return) and fold only once: checked
+// here on the extremes of that range against the radix-2^51 field.
+TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
+  if ((kagi::cpu::allowed() & c::x25519_adx_needs) != c::x25519_adx_needs) return;
+  using F = c::field51;
+  using G = c::field64_adx;
+  constexpr std::uint64_t top = std::uint64_t{1} << 63, ones = ~std::uint64_t{0};
+  const auto enc51 = [](const F::fe& f) {
+    key s{};
+    F::to_bytes(s.data(), f);
+    return s;
+  };
+  const auto enc64 = [](const G::fe& f) {
+    key s{};
+    G::to_bytes(s.data(), f);
+    return s;
+  };
+  // The same value in radix 2^51: the low 255 bits, plus 19 for bit 255.
+  const auto to51 = [](const G::fe& g) {
+    key b{};
+    for (int w = 0; w < 4; ++w) kagi::store_le64(b.data() + 8 * w, g.v[w]);
+    return F::add(F::from_bytes(b.data()), F::small(19 * (g.v[3] >> 63)));
+  };
+  const auto tight = [&](const G::fe& g) {
+    return g.v[3] < top || (g.v[3] == top && g.v[2] == 0 && g.v[1] == 0 && g.v[0] < (std::uint64_t{1} << 40));
+  };
+  std::vector<G::fe> values = {
+      G::zero(), G::one(), G::small(37), G::small(38), G::small(39),
+      G::fe{{ones - 18, ones, ones, top - 1}},                // p - 1
+      G::fe{{ones - 17, ones, ones, top - 1}},                // p
+      G::fe{{ones, ones, ones, top - 1}},                     // 2^255 - 1
+      G::fe{{(std::uint64_t{1} << 13) - 1, 0, 0, top}},       // the largest mul or sqr result
+      G::fe{{(std::uint64_t{1} << 40) - 1, 0, 0, top}},       // the largest tight value
+      G::fe{{0, 0, 0, top}}};
+  kagi_test::test_rng rng(17);
+  for (int i = 0; i < 40; ++i) {
+    G::fe r{};
+    for (auto& w : r.v) w = static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
+    if (i % 2 == 0) {
+      r.v[3] &= top - 1;  // below 2^255
+    } else {
+      r = G::fe{{r.v[0] >> (24 + i % 10), 0, 0, top}};  // just above 2^255
+    }
+    values.push_back(r);
+  }
+  const G::fe big{{ones, ones, ones, ones}};
+  for (const G::fe& v : values) REQUIRE(tight(v));
+  // The producers of tight values, on their largest inputs.
+  CHECK(tight(G::mul(big, big)));
+  CHECK(tight(G::sqr(big)));
+  CHECK(tight(G::mul_small(big, 121666)));
+  CHECK(tight(G::mul_small(big, 0xffffffff)));
+  CHECK(tight(G::sqr_n(big, 1)));
+  CHECK(enc64(G::sqr_n(big, 1)) == enc64(G::sqr(big)));
+  for (const G::fe& v : values) CHECK(enc64(G::sqr_n(v, 3)) == enc64(G::sqr(G::sqr(G::sqr(v)))));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t j = 0; j < values.size(); j += 3) {
+      const G::fe& x = values[i];
+      const G::fe& y = values[(i + j) % values.size()];
+      INFO("i = " << i << ", j = " << j);
+      const F::fe x51 = to51(x), y51 = to51(y);
+      G::fe s, d;
+      c::fe64_add_sub(x, y, s, d);
+      CHECK(enc64(s) == enc51(F::add(x51, y51)));
+      CHECK(enc64(d) == enc51(F::sub(x51, y51)));
+      G::fe e, f;
+      c::fe64_ladder_e_f(x, y, e, f);
+      const F::fe e51 = F::sub(x51, y51);
+      CHECK(enc64(e) == enc51(e51));
+      CHECK(enc64(f) == enc51(F::add(x51, F::mul_small(e51, 121665))));
+      CHECK(tight(f));
+      // The step's start on (x2, z2, x3, z3) = (x, y, y', x'), both ways of the swap.
+      const G::fe& x3 = values[(i + 2 * j + 1) % values.size()];
+      const G::fe& z3 = values[(3 * i + j + 5) % values.size()];
+      const G::fe st[4] = {x, y, x3, z3};
+      for (const std::uint64_t swap : {std::uint64_t{0}, ones}) {
+        G::fe w[4];
+        c::fe64_ladder_start(swap, st, w);
+        const F::fe p2 = swap ? to51(x3) : x51, q2 = swap ? to51(z3) : y51;
+        const F::fe p3 = swap ? x51 : to51(x3), q3 = swap ? y51 : to51(z3);
+        CHECK(enc64(w[0]) == enc51(F::add(p2, q2)));
+        CHECK(enc64(w[1]) == enc51(F::sub(p2, q2)));
+        CHECK(enc64(w[2]) == enc51(F::add(p3, q3)));
+        CHECK(enc64(w[3]) == enc51(F::sub(p3, q3)));
+      }
+    }
+  }
+}
+#endif
+
+#if KAGI_X86
 // The 4-way IFMA field, lane by lane, against the radix-2^64 one.
 KAGI_X25519_IFMA_TARGET void ifma_products(const c::fe64& a, const c::fe64& b, c::fe64 (&mul)[4], c::fe64 (&small)[4]) {
   const c::fe4 x = c::fe4_from(a, b, a, b), y = c::fe4_from(b, a, a, b);

@@ -25,7 +25,8 @@
 // the field operations are not reachable from here.
 //
 // x86/x25519_adx.hpp adds a field in radix 2^64 (four limbs) with MULX/ADCX/ADOX
-// for CPUs with BMI2 and ADX; the ladder and the fixed-base code are shared.
+// for CPUs with BMI2 and ADX, with its own ladder (the step's additions and
+// swap fused into its asm blocks); the fixed-base code is shared.
 // x86/x25519_ifma.hpp runs the ladder four lanes wide on AVX-512 IFMA.
 #ifndef KAGI_EC_X25519_HPP
 #define KAGI_EC_X25519_HPP
@@ -213,9 +214,13 @@ struct field51 {
 
 // ---- generic code over a field F (F::fe, add, sub, mul, sqr, mul_small, cswap, ...)
 
-// f^(2^n): n squarings.
+// f^(2^n): n squarings (by the field's own loop when it has one: F::sqr_n,
+// never constexpr).
 template <class F>
 [[nodiscard]] constexpr typename F::fe sqr_n(typename F::fe f, int n) noexcept {
+  if constexpr (requires(const typename F::fe& g, int m) { F::sqr_n(g, m); }) {
+    return F::sqr_n(f, n);
+  }
   for (int i = 0; i < n; ++i) f = F::sqr(f);
   return f;
 }
@@ -481,7 +486,7 @@ struct x25519_base_kernel {
 inline constexpr auto x25519_ladder_table = dispatch::make_table<x25519_ladder_kernel>("x25519 ladder", {
 #if KAGI_X86
     {"avx512-ifma", x25519_ifma_needs, "ec/x86/x25519_ifma.hpp", {&ladder_ifma}},
-    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&ladder<field64_adx>}},
+    {"mulx-adx", x25519_adx_needs, "ec/x86/x25519_adx.hpp", {&ladder_adx}},
 #endif
     {"portable", 0, {}, {&ladder<field51>}},
 });
