@@ -10,10 +10,11 @@
 // alone. Nothing depends on the values: the sequence of instructions and
 // addresses is fixed by n.
 //
-// For 16 limbs (the CRT halves of RSA-2048) mont_mul_adx and mont_sqr_adx
-// take unrolled versions: the passes spelt out limb by limb, the limb the
-// next u comes from kept in a register, and squaring with its 120 cross
-// products done once and REDC in place. The row also has the exponentiation's
+// For 16 and 32 limbs (RSA-2048's CRT halves and its whole modulus, which
+// the public operation works on) mont_mul_adx and mont_sqr_adx take unrolled
+// versions: the passes spelt out limb by limb, the limb the next u comes from
+// kept in a register, and squaring with its cross products done once and
+// REDC in place. The row also has the exponentiation's
 // table scan (table_lookup_sse2: SSE2, which every x86-64 CPU has).
 //
 // Included by ../montgomery.hpp after the portable code and before the
@@ -149,7 +150,8 @@ KAGI_TARGET("bmi2,adx") inline void final_sub_asm(limb* r, const limb* t, const 
 }
 
 // ---- 16 limbs (the CRT halves of RSA-2048): the same arithmetic, unrolled.
-// mont_mul_adx and mont_sqr_adx take these for n = 16; the rows of a pass
+// mont_mul_adx and mont_sqr_adx take these for n = 16 (and the 32-limb
+// versions below, from the same macros, for n = 32); the rows of a pass
 // are spelt out limb by limb (the offsets are the limb indexes times 8), so
 // the only loop is over the 16 rows, and the top limbs of the accumulator
 // stay in registers. Same ideas, same fixed sequence of instructions and
@@ -157,7 +159,7 @@ KAGI_TARGET("bmi2,adx") inline void final_sub_asm(limb* r, const limb* t, const 
 
 // One limb of a pass: t[J] (read at J, written at D) += lo(x[J] rdx) + PREV
 // (the previous high half), high half to NEXT; CF and OF carry the two sums.
-#define KAGI_MX16(X, J, D, PREV, NEXT)                   \
+#define KAGI_MX(X, J, D, PREV, NEXT)                   \
   "mulxq 8*" #J "(%[" #X "]), %%r8, %%" #NEXT "\n\t"    \
   "adcxq 8*" #J "(%[t]), %%r8\n\t"                      \
   "adoxq %%" #PREV ", %%r8\n\t"                         \
@@ -184,11 +186,11 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
       "adcxq %%r12, %%r8\n\t"
       "movq %%r8, (%[t])\n\t"
       "movq %%r8, %%r12\n\t"
-      KAGI_MX16(a, 1, 1, r9, r14) KAGI_MX16(a, 2, 2, r14, r9) KAGI_MX16(a, 3, 3, r9, r14) KAGI_MX16(a, 4, 4, r14, r9)
-      KAGI_MX16(a, 5, 5, r9, r14) KAGI_MX16(a, 6, 6, r14, r9) KAGI_MX16(a, 7, 7, r9, r14) KAGI_MX16(a, 8, 8, r14, r9)
-      KAGI_MX16(a, 9, 9, r9, r14) KAGI_MX16(a, 10, 10, r14, r9)
-      KAGI_MX16(a, 11, 11, r9, r14) KAGI_MX16(a, 12, 12, r14, r9)
-      KAGI_MX16(a, 13, 13, r9, r14) KAGI_MX16(a, 14, 14, r14, r9) KAGI_MX16(a, 15, 15, r9, r14)
+      KAGI_MX(a, 1, 1, r9, r14) KAGI_MX(a, 2, 2, r14, r9) KAGI_MX(a, 3, 3, r9, r14) KAGI_MX(a, 4, 4, r14, r9)
+      KAGI_MX(a, 5, 5, r9, r14) KAGI_MX(a, 6, 6, r14, r9) KAGI_MX(a, 7, 7, r9, r14) KAGI_MX(a, 8, 8, r14, r9)
+      KAGI_MX(a, 9, 9, r9, r14) KAGI_MX(a, 10, 10, r14, r9)
+      KAGI_MX(a, 11, 11, r9, r14) KAGI_MX(a, 12, 12, r14, r9)
+      KAGI_MX(a, 13, 13, r9, r14) KAGI_MX(a, 14, 14, r14, r9) KAGI_MX(a, 15, 15, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[16] += high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
       "movl $0, %%r13d\n\t"      // t[17] = the carries out of that
@@ -200,13 +202,13 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
       "adcxq %%r12, %%r8\n\t"   // zero, by the choice of u
-      KAGI_MX16(m, 1, 0, r9, r14)
+      KAGI_MX(m, 1, 0, r9, r14)
       "movq %%r8, %%r12\n\t"  // the next u comes from this limb
-      KAGI_MX16(m, 2, 1, r14, r9) KAGI_MX16(m, 3, 2, r9, r14) KAGI_MX16(m, 4, 3, r14, r9)
-      KAGI_MX16(m, 5, 4, r9, r14) KAGI_MX16(m, 6, 5, r14, r9) KAGI_MX16(m, 7, 6, r9, r14) KAGI_MX16(m, 8, 7, r14, r9)
-      KAGI_MX16(m, 9, 8, r9, r14) KAGI_MX16(m, 10, 9, r14, r9)
-      KAGI_MX16(m, 11, 10, r9, r14) KAGI_MX16(m, 12, 11, r14, r9)
-      KAGI_MX16(m, 13, 12, r9, r14) KAGI_MX16(m, 14, 13, r14, r9) KAGI_MX16(m, 15, 14, r9, r14)
+      KAGI_MX(m, 2, 1, r14, r9) KAGI_MX(m, 3, 2, r9, r14) KAGI_MX(m, 4, 3, r14, r9)
+      KAGI_MX(m, 5, 4, r9, r14) KAGI_MX(m, 6, 5, r14, r9) KAGI_MX(m, 7, 6, r9, r14) KAGI_MX(m, 8, 7, r14, r9)
+      KAGI_MX(m, 9, 8, r9, r14) KAGI_MX(m, 10, 9, r14, r9)
+      KAGI_MX(m, 11, 10, r9, r14) KAGI_MX(m, 12, 11, r14, r9)
+      KAGI_MX(m, 13, 12, r9, r14) KAGI_MX(m, 14, 13, r14, r9) KAGI_MX(m, 15, 14, r9, r14)
       "adcxq %%r14, %%r11\n\t"  // t[15] = t[16] + high half + CF + OF
       "adoxq %%r10, %%r11\n\t"
       "movq %%r11, 8*15(%[t])\n\t"
@@ -223,25 +225,26 @@ KAGI_TARGET("bmi2,adx") inline void mont_mul_adx16(limb* r, const limb* a, const
 }
 
 // Squaring's cross products: row I adds a[I] a[J] (J > I) at t[I + J], its
-// last high half (plus the carries) into t[I + 16], which no row has touched.
-#define KAGI_SQ16_ROW(I)                \
+// last high half (plus the carries) into t[I + N] (N limbs), which no row has
+// touched yet.
+#define KAGI_SQ_ROW(I)                \
   "movq 8*" #I "(%[a]), %%rdx\n\t"     \
   "xorl %%r10d, %%r10d\n\t"
-#define KAGI_SQ16_FIRST(I, J, NEXT)                    \
+#define KAGI_SQ_FIRST(I, J, NEXT)                    \
   "mulxq 8*" #J "(%[a]), %%r8, %%" #NEXT "\n\t"       \
   "adcxq 8*" #I "+8*" #J "(%[t]), %%r8\n\t"           \
   "movq %%r8, 8*" #I "+8*" #J "(%[t])\n\t"
-#define KAGI_SQ16(I, J, PREV, NEXT)                    \
+#define KAGI_SQ(I, J, PREV, NEXT)                    \
   "mulxq 8*" #J "(%[a]), %%r8, %%" #NEXT "\n\t"       \
   "adcxq 8*" #I "+8*" #J "(%[t]), %%r8\n\t"           \
   "adoxq %%" #PREV ", %%r8\n\t"                       \
   "movq %%r8, 8*" #I "+8*" #J "(%[t])\n\t"
-#define KAGI_SQ16_TAIL(I, HI)           \
+#define KAGI_SQ_TAIL(I, N, HI)          \
   "adcxq %%r10, %%" #HI "\n\t"         \
   "adoxq %%r10, %%" #HI "\n\t"         \
-  "movq %%" #HI ", 8*" #I "+128(%[t])\n\t"
+  "movq %%" #HI ", 8*" #I "+8*" #N "(%[t])\n\t"
 // Doubling (CF) and the square a[I]^2 added at t[2I] (OF).
-#define KAGI_SQ16_DIAG(I)                   \
+#define KAGI_SQ_DIAG(I)                   \
   "movq 8*" #I "(%[a]), %%rdx\n\t"         \
   "mulxq %%rdx, %%r8, %%r9\n\t"            \
   "movq 16*" #I "(%[t]), %%r11\n\t"        \
@@ -263,53 +266,53 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
   set_zero(t, 32);
   limb* tp = t;
   __asm__ volatile(
-      KAGI_SQ16_ROW(0) KAGI_SQ16_FIRST(0, 1, r9) KAGI_SQ16(0, 2, r9, r14) KAGI_SQ16(0, 3, r14, r9)
-      KAGI_SQ16(0, 4, r9, r14) KAGI_SQ16(0, 5, r14, r9) KAGI_SQ16(0, 6, r9, r14) KAGI_SQ16(0, 7, r14, r9)
-      KAGI_SQ16(0, 8, r9, r14) KAGI_SQ16(0, 9, r14, r9) KAGI_SQ16(0, 10, r9, r14) KAGI_SQ16(0, 11, r14, r9)
-      KAGI_SQ16(0, 12, r9, r14) KAGI_SQ16(0, 13, r14, r9) KAGI_SQ16(0, 14, r9, r14) KAGI_SQ16(0, 15, r14, r9)
-      KAGI_SQ16_TAIL(0, r9)
-      KAGI_SQ16_ROW(1) KAGI_SQ16_FIRST(1, 2, r9) KAGI_SQ16(1, 3, r9, r14) KAGI_SQ16(1, 4, r14, r9)
-      KAGI_SQ16(1, 5, r9, r14) KAGI_SQ16(1, 6, r14, r9) KAGI_SQ16(1, 7, r9, r14) KAGI_SQ16(1, 8, r14, r9)
-      KAGI_SQ16(1, 9, r9, r14) KAGI_SQ16(1, 10, r14, r9) KAGI_SQ16(1, 11, r9, r14) KAGI_SQ16(1, 12, r14, r9)
-      KAGI_SQ16(1, 13, r9, r14) KAGI_SQ16(1, 14, r14, r9) KAGI_SQ16(1, 15, r9, r14) KAGI_SQ16_TAIL(1, r14)
-      KAGI_SQ16_ROW(2) KAGI_SQ16_FIRST(2, 3, r9) KAGI_SQ16(2, 4, r9, r14) KAGI_SQ16(2, 5, r14, r9)
-      KAGI_SQ16(2, 6, r9, r14) KAGI_SQ16(2, 7, r14, r9) KAGI_SQ16(2, 8, r9, r14) KAGI_SQ16(2, 9, r14, r9)
-      KAGI_SQ16(2, 10, r9, r14) KAGI_SQ16(2, 11, r14, r9) KAGI_SQ16(2, 12, r9, r14) KAGI_SQ16(2, 13, r14, r9)
-      KAGI_SQ16(2, 14, r9, r14) KAGI_SQ16(2, 15, r14, r9) KAGI_SQ16_TAIL(2, r9)
-      KAGI_SQ16_ROW(3) KAGI_SQ16_FIRST(3, 4, r9) KAGI_SQ16(3, 5, r9, r14) KAGI_SQ16(3, 6, r14, r9)
-      KAGI_SQ16(3, 7, r9, r14) KAGI_SQ16(3, 8, r14, r9) KAGI_SQ16(3, 9, r9, r14) KAGI_SQ16(3, 10, r14, r9)
-      KAGI_SQ16(3, 11, r9, r14) KAGI_SQ16(3, 12, r14, r9) KAGI_SQ16(3, 13, r9, r14) KAGI_SQ16(3, 14, r14, r9)
-      KAGI_SQ16(3, 15, r9, r14) KAGI_SQ16_TAIL(3, r14)
-      KAGI_SQ16_ROW(4) KAGI_SQ16_FIRST(4, 5, r9) KAGI_SQ16(4, 6, r9, r14) KAGI_SQ16(4, 7, r14, r9)
-      KAGI_SQ16(4, 8, r9, r14) KAGI_SQ16(4, 9, r14, r9) KAGI_SQ16(4, 10, r9, r14) KAGI_SQ16(4, 11, r14, r9)
-      KAGI_SQ16(4, 12, r9, r14) KAGI_SQ16(4, 13, r14, r9) KAGI_SQ16(4, 14, r9, r14) KAGI_SQ16(4, 15, r14, r9)
-      KAGI_SQ16_TAIL(4, r9)
-      KAGI_SQ16_ROW(5) KAGI_SQ16_FIRST(5, 6, r9) KAGI_SQ16(5, 7, r9, r14) KAGI_SQ16(5, 8, r14, r9)
-      KAGI_SQ16(5, 9, r9, r14) KAGI_SQ16(5, 10, r14, r9) KAGI_SQ16(5, 11, r9, r14) KAGI_SQ16(5, 12, r14, r9)
-      KAGI_SQ16(5, 13, r9, r14) KAGI_SQ16(5, 14, r14, r9) KAGI_SQ16(5, 15, r9, r14) KAGI_SQ16_TAIL(5, r14)
-      KAGI_SQ16_ROW(6) KAGI_SQ16_FIRST(6, 7, r9) KAGI_SQ16(6, 8, r9, r14) KAGI_SQ16(6, 9, r14, r9)
-      KAGI_SQ16(6, 10, r9, r14) KAGI_SQ16(6, 11, r14, r9) KAGI_SQ16(6, 12, r9, r14) KAGI_SQ16(6, 13, r14, r9)
-      KAGI_SQ16(6, 14, r9, r14) KAGI_SQ16(6, 15, r14, r9) KAGI_SQ16_TAIL(6, r9)
-      KAGI_SQ16_ROW(7) KAGI_SQ16_FIRST(7, 8, r9) KAGI_SQ16(7, 9, r9, r14) KAGI_SQ16(7, 10, r14, r9)
-      KAGI_SQ16(7, 11, r9, r14) KAGI_SQ16(7, 12, r14, r9) KAGI_SQ16(7, 13, r9, r14) KAGI_SQ16(7, 14, r14, r9)
-      KAGI_SQ16(7, 15, r9, r14) KAGI_SQ16_TAIL(7, r14)
-      KAGI_SQ16_ROW(8) KAGI_SQ16_FIRST(8, 9, r9) KAGI_SQ16(8, 10, r9, r14) KAGI_SQ16(8, 11, r14, r9)
-      KAGI_SQ16(8, 12, r9, r14) KAGI_SQ16(8, 13, r14, r9) KAGI_SQ16(8, 14, r9, r14) KAGI_SQ16(8, 15, r14, r9)
-      KAGI_SQ16_TAIL(8, r9)
-      KAGI_SQ16_ROW(9) KAGI_SQ16_FIRST(9, 10, r9) KAGI_SQ16(9, 11, r9, r14) KAGI_SQ16(9, 12, r14, r9)
-      KAGI_SQ16(9, 13, r9, r14) KAGI_SQ16(9, 14, r14, r9) KAGI_SQ16(9, 15, r9, r14) KAGI_SQ16_TAIL(9, r14)
-      KAGI_SQ16_ROW(10) KAGI_SQ16_FIRST(10, 11, r9) KAGI_SQ16(10, 12, r9, r14) KAGI_SQ16(10, 13, r14, r9)
-      KAGI_SQ16(10, 14, r9, r14) KAGI_SQ16(10, 15, r14, r9) KAGI_SQ16_TAIL(10, r9)
-      KAGI_SQ16_ROW(11) KAGI_SQ16_FIRST(11, 12, r9) KAGI_SQ16(11, 13, r9, r14) KAGI_SQ16(11, 14, r14, r9)
-      KAGI_SQ16(11, 15, r9, r14) KAGI_SQ16_TAIL(11, r14)
-      KAGI_SQ16_ROW(12) KAGI_SQ16_FIRST(12, 13, r9) KAGI_SQ16(12, 14, r9, r14) KAGI_SQ16(12, 15, r14, r9)
-      KAGI_SQ16_TAIL(12, r9)
-      KAGI_SQ16_ROW(13) KAGI_SQ16_FIRST(13, 14, r9) KAGI_SQ16(13, 15, r9, r14) KAGI_SQ16_TAIL(13, r14)
-      KAGI_SQ16_ROW(14) KAGI_SQ16_FIRST(14, 15, r9) KAGI_SQ16_TAIL(14, r9)
+      KAGI_SQ_ROW(0) KAGI_SQ_FIRST(0, 1, r9) KAGI_SQ(0, 2, r9, r14) KAGI_SQ(0, 3, r14, r9)
+      KAGI_SQ(0, 4, r9, r14) KAGI_SQ(0, 5, r14, r9) KAGI_SQ(0, 6, r9, r14) KAGI_SQ(0, 7, r14, r9)
+      KAGI_SQ(0, 8, r9, r14) KAGI_SQ(0, 9, r14, r9) KAGI_SQ(0, 10, r9, r14) KAGI_SQ(0, 11, r14, r9)
+      KAGI_SQ(0, 12, r9, r14) KAGI_SQ(0, 13, r14, r9) KAGI_SQ(0, 14, r9, r14) KAGI_SQ(0, 15, r14, r9)
+      KAGI_SQ_TAIL(0, 16, r9)
+      KAGI_SQ_ROW(1) KAGI_SQ_FIRST(1, 2, r9) KAGI_SQ(1, 3, r9, r14) KAGI_SQ(1, 4, r14, r9)
+      KAGI_SQ(1, 5, r9, r14) KAGI_SQ(1, 6, r14, r9) KAGI_SQ(1, 7, r9, r14) KAGI_SQ(1, 8, r14, r9)
+      KAGI_SQ(1, 9, r9, r14) KAGI_SQ(1, 10, r14, r9) KAGI_SQ(1, 11, r9, r14) KAGI_SQ(1, 12, r14, r9)
+      KAGI_SQ(1, 13, r9, r14) KAGI_SQ(1, 14, r14, r9) KAGI_SQ(1, 15, r9, r14) KAGI_SQ_TAIL(1, 16, r14)
+      KAGI_SQ_ROW(2) KAGI_SQ_FIRST(2, 3, r9) KAGI_SQ(2, 4, r9, r14) KAGI_SQ(2, 5, r14, r9)
+      KAGI_SQ(2, 6, r9, r14) KAGI_SQ(2, 7, r14, r9) KAGI_SQ(2, 8, r9, r14) KAGI_SQ(2, 9, r14, r9)
+      KAGI_SQ(2, 10, r9, r14) KAGI_SQ(2, 11, r14, r9) KAGI_SQ(2, 12, r9, r14) KAGI_SQ(2, 13, r14, r9)
+      KAGI_SQ(2, 14, r9, r14) KAGI_SQ(2, 15, r14, r9) KAGI_SQ_TAIL(2, 16, r9)
+      KAGI_SQ_ROW(3) KAGI_SQ_FIRST(3, 4, r9) KAGI_SQ(3, 5, r9, r14) KAGI_SQ(3, 6, r14, r9)
+      KAGI_SQ(3, 7, r9, r14) KAGI_SQ(3, 8, r14, r9) KAGI_SQ(3, 9, r9, r14) KAGI_SQ(3, 10, r14, r9)
+      KAGI_SQ(3, 11, r9, r14) KAGI_SQ(3, 12, r14, r9) KAGI_SQ(3, 13, r9, r14) KAGI_SQ(3, 14, r14, r9)
+      KAGI_SQ(3, 15, r9, r14) KAGI_SQ_TAIL(3, 16, r14)
+      KAGI_SQ_ROW(4) KAGI_SQ_FIRST(4, 5, r9) KAGI_SQ(4, 6, r9, r14) KAGI_SQ(4, 7, r14, r9)
+      KAGI_SQ(4, 8, r9, r14) KAGI_SQ(4, 9, r14, r9) KAGI_SQ(4, 10, r9, r14) KAGI_SQ(4, 11, r14, r9)
+      KAGI_SQ(4, 12, r9, r14) KAGI_SQ(4, 13, r14, r9) KAGI_SQ(4, 14, r9, r14) KAGI_SQ(4, 15, r14, r9)
+      KAGI_SQ_TAIL(4, 16, r9)
+      KAGI_SQ_ROW(5) KAGI_SQ_FIRST(5, 6, r9) KAGI_SQ(5, 7, r9, r14) KAGI_SQ(5, 8, r14, r9)
+      KAGI_SQ(5, 9, r9, r14) KAGI_SQ(5, 10, r14, r9) KAGI_SQ(5, 11, r9, r14) KAGI_SQ(5, 12, r14, r9)
+      KAGI_SQ(5, 13, r9, r14) KAGI_SQ(5, 14, r14, r9) KAGI_SQ(5, 15, r9, r14) KAGI_SQ_TAIL(5, 16, r14)
+      KAGI_SQ_ROW(6) KAGI_SQ_FIRST(6, 7, r9) KAGI_SQ(6, 8, r9, r14) KAGI_SQ(6, 9, r14, r9)
+      KAGI_SQ(6, 10, r9, r14) KAGI_SQ(6, 11, r14, r9) KAGI_SQ(6, 12, r9, r14) KAGI_SQ(6, 13, r14, r9)
+      KAGI_SQ(6, 14, r9, r14) KAGI_SQ(6, 15, r14, r9) KAGI_SQ_TAIL(6, 16, r9)
+      KAGI_SQ_ROW(7) KAGI_SQ_FIRST(7, 8, r9) KAGI_SQ(7, 9, r9, r14) KAGI_SQ(7, 10, r14, r9)
+      KAGI_SQ(7, 11, r9, r14) KAGI_SQ(7, 12, r14, r9) KAGI_SQ(7, 13, r9, r14) KAGI_SQ(7, 14, r14, r9)
+      KAGI_SQ(7, 15, r9, r14) KAGI_SQ_TAIL(7, 16, r14)
+      KAGI_SQ_ROW(8) KAGI_SQ_FIRST(8, 9, r9) KAGI_SQ(8, 10, r9, r14) KAGI_SQ(8, 11, r14, r9)
+      KAGI_SQ(8, 12, r9, r14) KAGI_SQ(8, 13, r14, r9) KAGI_SQ(8, 14, r9, r14) KAGI_SQ(8, 15, r14, r9)
+      KAGI_SQ_TAIL(8, 16, r9)
+      KAGI_SQ_ROW(9) KAGI_SQ_FIRST(9, 10, r9) KAGI_SQ(9, 11, r9, r14) KAGI_SQ(9, 12, r14, r9)
+      KAGI_SQ(9, 13, r9, r14) KAGI_SQ(9, 14, r14, r9) KAGI_SQ(9, 15, r9, r14) KAGI_SQ_TAIL(9, 16, r14)
+      KAGI_SQ_ROW(10) KAGI_SQ_FIRST(10, 11, r9) KAGI_SQ(10, 12, r9, r14) KAGI_SQ(10, 13, r14, r9)
+      KAGI_SQ(10, 14, r9, r14) KAGI_SQ(10, 15, r14, r9) KAGI_SQ_TAIL(10, 16, r9)
+      KAGI_SQ_ROW(11) KAGI_SQ_FIRST(11, 12, r9) KAGI_SQ(11, 13, r9, r14) KAGI_SQ(11, 14, r14, r9)
+      KAGI_SQ(11, 15, r9, r14) KAGI_SQ_TAIL(11, 16, r14)
+      KAGI_SQ_ROW(12) KAGI_SQ_FIRST(12, 13, r9) KAGI_SQ(12, 14, r9, r14) KAGI_SQ(12, 15, r14, r9)
+      KAGI_SQ_TAIL(12, 16, r9)
+      KAGI_SQ_ROW(13) KAGI_SQ_FIRST(13, 14, r9) KAGI_SQ(13, 15, r9, r14) KAGI_SQ_TAIL(13, 16, r14)
+      KAGI_SQ_ROW(14) KAGI_SQ_FIRST(14, 15, r9) KAGI_SQ_TAIL(14, 16, r9)
       "xorl %%r10d, %%r10d\n\t"
-      KAGI_SQ16_DIAG(0) KAGI_SQ16_DIAG(1) KAGI_SQ16_DIAG(2) KAGI_SQ16_DIAG(3) KAGI_SQ16_DIAG(4) KAGI_SQ16_DIAG(5)
-      KAGI_SQ16_DIAG(6) KAGI_SQ16_DIAG(7) KAGI_SQ16_DIAG(8) KAGI_SQ16_DIAG(9) KAGI_SQ16_DIAG(10) KAGI_SQ16_DIAG(11)
-      KAGI_SQ16_DIAG(12) KAGI_SQ16_DIAG(13) KAGI_SQ16_DIAG(14) KAGI_SQ16_DIAG(15)
+      KAGI_SQ_DIAG(0) KAGI_SQ_DIAG(1) KAGI_SQ_DIAG(2) KAGI_SQ_DIAG(3) KAGI_SQ_DIAG(4) KAGI_SQ_DIAG(5)
+      KAGI_SQ_DIAG(6) KAGI_SQ_DIAG(7) KAGI_SQ_DIAG(8) KAGI_SQ_DIAG(9) KAGI_SQ_DIAG(10) KAGI_SQ_DIAG(11)
+      KAGI_SQ_DIAG(12) KAGI_SQ_DIAG(13) KAGI_SQ_DIAG(14) KAGI_SQ_DIAG(15)
       "movl $16, %%ecx\n\t"
       "xorl %%r13d, %%r13d\n\t"
       "movq (%[t]), %%r12\n\t"  // t[i], kept in a register from pass to pass
@@ -319,13 +322,13 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
       "xorl %%r10d, %%r10d\n\t"
       "mulxq (%[m]), %%r8, %%r9\n\t"
       "adcxq %%r12, %%r8\n\t"  // zero, by the choice of u
-      KAGI_MX16(m, 1, 1, r9, r14)
+      KAGI_MX(m, 1, 1, r9, r14)
       "movq %%r8, %%r12\n\t"  // the next u comes from this limb
-      KAGI_MX16(m, 2, 2, r14, r9) KAGI_MX16(m, 3, 3, r9, r14) KAGI_MX16(m, 4, 4, r14, r9)
-      KAGI_MX16(m, 5, 5, r9, r14) KAGI_MX16(m, 6, 6, r14, r9) KAGI_MX16(m, 7, 7, r9, r14) KAGI_MX16(m, 8, 8, r14, r9)
-      KAGI_MX16(m, 9, 9, r9, r14) KAGI_MX16(m, 10, 10, r14, r9)
-      KAGI_MX16(m, 11, 11, r9, r14) KAGI_MX16(m, 12, 12, r14, r9)
-      KAGI_MX16(m, 13, 13, r9, r14) KAGI_MX16(m, 14, 14, r14, r9) KAGI_MX16(m, 15, 15, r9, r14)
+      KAGI_MX(m, 2, 2, r14, r9) KAGI_MX(m, 3, 3, r9, r14) KAGI_MX(m, 4, 4, r14, r9)
+      KAGI_MX(m, 5, 5, r9, r14) KAGI_MX(m, 6, 6, r14, r9) KAGI_MX(m, 7, 7, r9, r14) KAGI_MX(m, 8, 8, r14, r9)
+      KAGI_MX(m, 9, 9, r9, r14) KAGI_MX(m, 10, 10, r14, r9)
+      KAGI_MX(m, 11, 11, r9, r14) KAGI_MX(m, 12, 12, r14, r9)
+      KAGI_MX(m, 13, 13, r9, r14) KAGI_MX(m, 14, 14, r14, r9) KAGI_MX(m, 15, 15, r9, r14)
       "adcxq %%r10, %%r14\n\t"  // the top limb of t[i..i+15] + u m
       "adoxq %%r10, %%r14\n\t"
       "addq $-1, %%r13\n\t"     // CF = the previous pass's carry
@@ -342,12 +345,278 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
   final_sub_asm(r, t + 16, m, 16);
 }
 
-#undef KAGI_SQ16_DIAG
-#undef KAGI_SQ16_TAIL
-#undef KAGI_SQ16
-#undef KAGI_SQ16_FIRST
-#undef KAGI_SQ16_ROW
-#undef KAGI_MX16
+// ---- 32 limbs (RSA-2048's full modulus: its public operation and the
+// private operation's fault check): the 16-limb kernels with the rows twice
+// as long (the macro lines below are written out by a script, limb by limb).
+
+// r = a b / R mod m for n = 32; registers as in mont_mul_adx16 (r11 = t[32],
+// r13 = t[33]).
+KAGI_TARGET("bmi2,adx") inline void mont_mul_adx32(limb* r, const limb* a, const limb* b, const limb* m,
+                                                   limb m0inv) noexcept {
+  limb t[33];
+  set_zero(t, 32);
+  limb* tp = t;
+  __asm__ volatile(
+      "movl $32, %%ecx\n\t"
+      "xorl %%r11d, %%r11d\n\t"
+      "xorl %%r12d, %%r12d\n\t"
+      "1:\n\t"
+      // t += a b[i]; t[0] also in r12 (before and after)
+      "movq (%[b]), %%rdx\n\t"
+      "leaq 8(%[b]), %[b]\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[a]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"
+      "movq %%r8, (%[t])\n\t"
+      "movq %%r8, %%r12\n\t"
+      KAGI_MX(a, 1, 1, r9, r14) KAGI_MX(a, 2, 2, r14, r9) KAGI_MX(a, 3, 3, r9, r14) KAGI_MX(a, 4, 4, r14, r9)
+      KAGI_MX(a, 5, 5, r9, r14) KAGI_MX(a, 6, 6, r14, r9) KAGI_MX(a, 7, 7, r9, r14) KAGI_MX(a, 8, 8, r14, r9)
+      KAGI_MX(a, 9, 9, r9, r14) KAGI_MX(a, 10, 10, r14, r9) KAGI_MX(a, 11, 11, r9, r14) KAGI_MX(a, 12, 12, r14, r9)
+      KAGI_MX(a, 13, 13, r9, r14) KAGI_MX(a, 14, 14, r14, r9) KAGI_MX(a, 15, 15, r9, r14) KAGI_MX(a, 16, 16, r14, r9)
+      KAGI_MX(a, 17, 17, r9, r14) KAGI_MX(a, 18, 18, r14, r9) KAGI_MX(a, 19, 19, r9, r14) KAGI_MX(a, 20, 20, r14, r9)
+      KAGI_MX(a, 21, 21, r9, r14) KAGI_MX(a, 22, 22, r14, r9) KAGI_MX(a, 23, 23, r9, r14) KAGI_MX(a, 24, 24, r14, r9)
+      KAGI_MX(a, 25, 25, r9, r14) KAGI_MX(a, 26, 26, r14, r9) KAGI_MX(a, 27, 27, r9, r14) KAGI_MX(a, 28, 28, r14, r9)
+      KAGI_MX(a, 29, 29, r9, r14) KAGI_MX(a, 30, 30, r14, r9) KAGI_MX(a, 31, 31, r9, r14)
+      "adcxq %%r14, %%r11\n\t"  // t[32] += high half + CF + OF
+      "adoxq %%r10, %%r11\n\t"
+      "movl $0, %%r13d\n\t"      // t[33] = the carries out of that
+      "adcxq %%r10, %%r13\n\t"
+      "adoxq %%r10, %%r13\n\t"
+      // t = (t + u m) / 2^64, u = t[0] m0inv
+      "movq %%r12, %%rdx\n\t"
+      "imulq %[k], %%rdx\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[m]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"   // zero, by the choice of u
+      KAGI_MX(m, 1, 0, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX(m, 2, 1, r14, r9) KAGI_MX(m, 3, 2, r9, r14) KAGI_MX(m, 4, 3, r14, r9) KAGI_MX(m, 5, 4, r9, r14)
+      KAGI_MX(m, 6, 5, r14, r9) KAGI_MX(m, 7, 6, r9, r14) KAGI_MX(m, 8, 7, r14, r9) KAGI_MX(m, 9, 8, r9, r14)
+      KAGI_MX(m, 10, 9, r14, r9) KAGI_MX(m, 11, 10, r9, r14) KAGI_MX(m, 12, 11, r14, r9) KAGI_MX(m, 13, 12, r9, r14)
+      KAGI_MX(m, 14, 13, r14, r9) KAGI_MX(m, 15, 14, r9, r14) KAGI_MX(m, 16, 15, r14, r9) KAGI_MX(m, 17, 16, r9, r14)
+      KAGI_MX(m, 18, 17, r14, r9) KAGI_MX(m, 19, 18, r9, r14) KAGI_MX(m, 20, 19, r14, r9) KAGI_MX(m, 21, 20, r9, r14)
+      KAGI_MX(m, 22, 21, r14, r9) KAGI_MX(m, 23, 22, r9, r14) KAGI_MX(m, 24, 23, r14, r9) KAGI_MX(m, 25, 24, r9, r14)
+      KAGI_MX(m, 26, 25, r14, r9) KAGI_MX(m, 27, 26, r9, r14) KAGI_MX(m, 28, 27, r14, r9) KAGI_MX(m, 29, 28, r9, r14)
+      KAGI_MX(m, 30, 29, r14, r9) KAGI_MX(m, 31, 30, r9, r14)
+      "adcxq %%r14, %%r11\n\t"  // t[31] = t[32] + high half + CF + OF
+      "adoxq %%r10, %%r11\n\t"
+      "movq %%r11, 8*31(%[t])\n\t"
+      "movq %%r13, %%r11\n\t"   // t[32] = t[33] + the carries out of that
+      "adcxq %%r10, %%r11\n\t"
+      "adoxq %%r10, %%r11\n\t"
+      "decl %%ecx\n\t"
+      "jnz 1b\n\t"
+      "movq %%r11, 8*32(%[t])\n\t"
+      : [b] "+r"(b), [t] "+r"(tp)
+      : [a] "r"(a), [m] "r"(m), [k] "m"(m0inv)
+      : "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "cc", "memory");
+  final_sub_asm(r, t, m, 32);
+}
+
+// r = a^2 / R mod m for n = 32, as mont_sqr_adx16: the 496 cross products
+// (row I's last high half into t[I + 32]), doubling and diagonal, then 32
+// REDC passes in place.
+KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx32(limb* r, const limb* a, const limb* m, limb m0inv) noexcept {
+  limb t[65];
+  set_zero(t, 64);
+  limb* tp = t;
+  __asm__ volatile(
+      KAGI_SQ_ROW(0) KAGI_SQ_FIRST(0, 1, r9) KAGI_SQ(0, 2, r9, r14) KAGI_SQ(0, 3, r14, r9) KAGI_SQ(0, 4, r9, r14)
+      KAGI_SQ(0, 5, r14, r9) KAGI_SQ(0, 6, r9, r14) KAGI_SQ(0, 7, r14, r9) KAGI_SQ(0, 8, r9, r14)
+      KAGI_SQ(0, 9, r14, r9) KAGI_SQ(0, 10, r9, r14) KAGI_SQ(0, 11, r14, r9) KAGI_SQ(0, 12, r9, r14)
+      KAGI_SQ(0, 13, r14, r9) KAGI_SQ(0, 14, r9, r14) KAGI_SQ(0, 15, r14, r9) KAGI_SQ(0, 16, r9, r14)
+      KAGI_SQ(0, 17, r14, r9) KAGI_SQ(0, 18, r9, r14) KAGI_SQ(0, 19, r14, r9) KAGI_SQ(0, 20, r9, r14)
+      KAGI_SQ(0, 21, r14, r9) KAGI_SQ(0, 22, r9, r14) KAGI_SQ(0, 23, r14, r9) KAGI_SQ(0, 24, r9, r14)
+      KAGI_SQ(0, 25, r14, r9) KAGI_SQ(0, 26, r9, r14) KAGI_SQ(0, 27, r14, r9) KAGI_SQ(0, 28, r9, r14)
+      KAGI_SQ(0, 29, r14, r9) KAGI_SQ(0, 30, r9, r14) KAGI_SQ(0, 31, r14, r9) KAGI_SQ_TAIL(0, 32, r9)
+      KAGI_SQ_ROW(1) KAGI_SQ_FIRST(1, 2, r9) KAGI_SQ(1, 3, r9, r14) KAGI_SQ(1, 4, r14, r9) KAGI_SQ(1, 5, r9, r14)
+      KAGI_SQ(1, 6, r14, r9) KAGI_SQ(1, 7, r9, r14) KAGI_SQ(1, 8, r14, r9) KAGI_SQ(1, 9, r9, r14)
+      KAGI_SQ(1, 10, r14, r9) KAGI_SQ(1, 11, r9, r14) KAGI_SQ(1, 12, r14, r9) KAGI_SQ(1, 13, r9, r14)
+      KAGI_SQ(1, 14, r14, r9) KAGI_SQ(1, 15, r9, r14) KAGI_SQ(1, 16, r14, r9) KAGI_SQ(1, 17, r9, r14)
+      KAGI_SQ(1, 18, r14, r9) KAGI_SQ(1, 19, r9, r14) KAGI_SQ(1, 20, r14, r9) KAGI_SQ(1, 21, r9, r14)
+      KAGI_SQ(1, 22, r14, r9) KAGI_SQ(1, 23, r9, r14) KAGI_SQ(1, 24, r14, r9) KAGI_SQ(1, 25, r9, r14)
+      KAGI_SQ(1, 26, r14, r9) KAGI_SQ(1, 27, r9, r14) KAGI_SQ(1, 28, r14, r9) KAGI_SQ(1, 29, r9, r14)
+      KAGI_SQ(1, 30, r14, r9) KAGI_SQ(1, 31, r9, r14) KAGI_SQ_TAIL(1, 32, r14)
+      KAGI_SQ_ROW(2) KAGI_SQ_FIRST(2, 3, r9) KAGI_SQ(2, 4, r9, r14) KAGI_SQ(2, 5, r14, r9) KAGI_SQ(2, 6, r9, r14)
+      KAGI_SQ(2, 7, r14, r9) KAGI_SQ(2, 8, r9, r14) KAGI_SQ(2, 9, r14, r9) KAGI_SQ(2, 10, r9, r14)
+      KAGI_SQ(2, 11, r14, r9) KAGI_SQ(2, 12, r9, r14) KAGI_SQ(2, 13, r14, r9) KAGI_SQ(2, 14, r9, r14)
+      KAGI_SQ(2, 15, r14, r9) KAGI_SQ(2, 16, r9, r14) KAGI_SQ(2, 17, r14, r9) KAGI_SQ(2, 18, r9, r14)
+      KAGI_SQ(2, 19, r14, r9) KAGI_SQ(2, 20, r9, r14) KAGI_SQ(2, 21, r14, r9) KAGI_SQ(2, 22, r9, r14)
+      KAGI_SQ(2, 23, r14, r9) KAGI_SQ(2, 24, r9, r14) KAGI_SQ(2, 25, r14, r9) KAGI_SQ(2, 26, r9, r14)
+      KAGI_SQ(2, 27, r14, r9) KAGI_SQ(2, 28, r9, r14) KAGI_SQ(2, 29, r14, r9) KAGI_SQ(2, 30, r9, r14)
+      KAGI_SQ(2, 31, r14, r9) KAGI_SQ_TAIL(2, 32, r9)
+      KAGI_SQ_ROW(3) KAGI_SQ_FIRST(3, 4, r9) KAGI_SQ(3, 5, r9, r14) KAGI_SQ(3, 6, r14, r9) KAGI_SQ(3, 7, r9, r14)
+      KAGI_SQ(3, 8, r14, r9) KAGI_SQ(3, 9, r9, r14) KAGI_SQ(3, 10, r14, r9) KAGI_SQ(3, 11, r9, r14)
+      KAGI_SQ(3, 12, r14, r9) KAGI_SQ(3, 13, r9, r14) KAGI_SQ(3, 14, r14, r9) KAGI_SQ(3, 15, r9, r14)
+      KAGI_SQ(3, 16, r14, r9) KAGI_SQ(3, 17, r9, r14) KAGI_SQ(3, 18, r14, r9) KAGI_SQ(3, 19, r9, r14)
+      KAGI_SQ(3, 20, r14, r9) KAGI_SQ(3, 21, r9, r14) KAGI_SQ(3, 22, r14, r9) KAGI_SQ(3, 23, r9, r14)
+      KAGI_SQ(3, 24, r14, r9) KAGI_SQ(3, 25, r9, r14) KAGI_SQ(3, 26, r14, r9) KAGI_SQ(3, 27, r9, r14)
+      KAGI_SQ(3, 28, r14, r9) KAGI_SQ(3, 29, r9, r14) KAGI_SQ(3, 30, r14, r9) KAGI_SQ(3, 31, r9, r14)
+      KAGI_SQ_TAIL(3, 32, r14)
+      KAGI_SQ_ROW(4) KAGI_SQ_FIRST(4, 5, r9) KAGI_SQ(4, 6, r9, r14) KAGI_SQ(4, 7, r14, r9) KAGI_SQ(4, 8, r9, r14)
+      KAGI_SQ(4, 9, r14, r9) KAGI_SQ(4, 10, r9, r14) KAGI_SQ(4, 11, r14, r9) KAGI_SQ(4, 12, r9, r14)
+      KAGI_SQ(4, 13, r14, r9) KAGI_SQ(4, 14, r9, r14) KAGI_SQ(4, 15, r14, r9) KAGI_SQ(4, 16, r9, r14)
+      KAGI_SQ(4, 17, r14, r9) KAGI_SQ(4, 18, r9, r14) KAGI_SQ(4, 19, r14, r9) KAGI_SQ(4, 20, r9, r14)
+      KAGI_SQ(4, 21, r14, r9) KAGI_SQ(4, 22, r9, r14) KAGI_SQ(4, 23, r14, r9) KAGI_SQ(4, 24, r9, r14)
+      KAGI_SQ(4, 25, r14, r9) KAGI_SQ(4, 26, r9, r14) KAGI_SQ(4, 27, r14, r9) KAGI_SQ(4, 28, r9, r14)
+      KAGI_SQ(4, 29, r14, r9) KAGI_SQ(4, 30, r9, r14) KAGI_SQ(4, 31, r14, r9) KAGI_SQ_TAIL(4, 32, r9)
+      KAGI_SQ_ROW(5) KAGI_SQ_FIRST(5, 6, r9) KAGI_SQ(5, 7, r9, r14) KAGI_SQ(5, 8, r14, r9) KAGI_SQ(5, 9, r9, r14)
+      KAGI_SQ(5, 10, r14, r9) KAGI_SQ(5, 11, r9, r14) KAGI_SQ(5, 12, r14, r9) KAGI_SQ(5, 13, r9, r14)
+      KAGI_SQ(5, 14, r14, r9) KAGI_SQ(5, 15, r9, r14) KAGI_SQ(5, 16, r14, r9) KAGI_SQ(5, 17, r9, r14)
+      KAGI_SQ(5, 18, r14, r9) KAGI_SQ(5, 19, r9, r14) KAGI_SQ(5, 20, r14, r9) KAGI_SQ(5, 21, r9, r14)
+      KAGI_SQ(5, 22, r14, r9) KAGI_SQ(5, 23, r9, r14) KAGI_SQ(5, 24, r14, r9) KAGI_SQ(5, 25, r9, r14)
+      KAGI_SQ(5, 26, r14, r9) KAGI_SQ(5, 27, r9, r14) KAGI_SQ(5, 28, r14, r9) KAGI_SQ(5, 29, r9, r14)
+      KAGI_SQ(5, 30, r14, r9) KAGI_SQ(5, 31, r9, r14) KAGI_SQ_TAIL(5, 32, r14)
+      KAGI_SQ_ROW(6) KAGI_SQ_FIRST(6, 7, r9) KAGI_SQ(6, 8, r9, r14) KAGI_SQ(6, 9, r14, r9) KAGI_SQ(6, 10, r9, r14)
+      KAGI_SQ(6, 11, r14, r9) KAGI_SQ(6, 12, r9, r14) KAGI_SQ(6, 13, r14, r9) KAGI_SQ(6, 14, r9, r14)
+      KAGI_SQ(6, 15, r14, r9) KAGI_SQ(6, 16, r9, r14) KAGI_SQ(6, 17, r14, r9) KAGI_SQ(6, 18, r9, r14)
+      KAGI_SQ(6, 19, r14, r9) KAGI_SQ(6, 20, r9, r14) KAGI_SQ(6, 21, r14, r9) KAGI_SQ(6, 22, r9, r14)
+      KAGI_SQ(6, 23, r14, r9) KAGI_SQ(6, 24, r9, r14) KAGI_SQ(6, 25, r14, r9) KAGI_SQ(6, 26, r9, r14)
+      KAGI_SQ(6, 27, r14, r9) KAGI_SQ(6, 28, r9, r14) KAGI_SQ(6, 29, r14, r9) KAGI_SQ(6, 30, r9, r14)
+      KAGI_SQ(6, 31, r14, r9) KAGI_SQ_TAIL(6, 32, r9)
+      KAGI_SQ_ROW(7) KAGI_SQ_FIRST(7, 8, r9) KAGI_SQ(7, 9, r9, r14) KAGI_SQ(7, 10, r14, r9) KAGI_SQ(7, 11, r9, r14)
+      KAGI_SQ(7, 12, r14, r9) KAGI_SQ(7, 13, r9, r14) KAGI_SQ(7, 14, r14, r9) KAGI_SQ(7, 15, r9, r14)
+      KAGI_SQ(7, 16, r14, r9) KAGI_SQ(7, 17, r9, r14) KAGI_SQ(7, 18, r14, r9) KAGI_SQ(7, 19, r9, r14)
+      KAGI_SQ(7, 20, r14, r9) KAGI_SQ(7, 21, r9, r14) KAGI_SQ(7, 22, r14, r9) KAGI_SQ(7, 23, r9, r14)
+      KAGI_SQ(7, 24, r14, r9) KAGI_SQ(7, 25, r9, r14) KAGI_SQ(7, 26, r14, r9) KAGI_SQ(7, 27, r9, r14)
+      KAGI_SQ(7, 28, r14, r9) KAGI_SQ(7, 29, r9, r14) KAGI_SQ(7, 30, r14, r9) KAGI_SQ(7, 31, r9, r14)
+      KAGI_SQ_TAIL(7, 32, r14)
+      KAGI_SQ_ROW(8) KAGI_SQ_FIRST(8, 9, r9) KAGI_SQ(8, 10, r9, r14) KAGI_SQ(8, 11, r14, r9) KAGI_SQ(8, 12, r9, r14)
+      KAGI_SQ(8, 13, r14, r9) KAGI_SQ(8, 14, r9, r14) KAGI_SQ(8, 15, r14, r9) KAGI_SQ(8, 16, r9, r14)
+      KAGI_SQ(8, 17, r14, r9) KAGI_SQ(8, 18, r9, r14) KAGI_SQ(8, 19, r14, r9) KAGI_SQ(8, 20, r9, r14)
+      KAGI_SQ(8, 21, r14, r9) KAGI_SQ(8, 22, r9, r14) KAGI_SQ(8, 23, r14, r9) KAGI_SQ(8, 24, r9, r14)
+      KAGI_SQ(8, 25, r14, r9) KAGI_SQ(8, 26, r9, r14) KAGI_SQ(8, 27, r14, r9) KAGI_SQ(8, 28, r9, r14)
+      KAGI_SQ(8, 29, r14, r9) KAGI_SQ(8, 30, r9, r14) KAGI_SQ(8, 31, r14, r9) KAGI_SQ_TAIL(8, 32, r9)
+      KAGI_SQ_ROW(9) KAGI_SQ_FIRST(9, 10, r9) KAGI_SQ(9, 11, r9, r14) KAGI_SQ(9, 12, r14, r9) KAGI_SQ(9, 13, r9, r14)
+      KAGI_SQ(9, 14, r14, r9) KAGI_SQ(9, 15, r9, r14) KAGI_SQ(9, 16, r14, r9) KAGI_SQ(9, 17, r9, r14)
+      KAGI_SQ(9, 18, r14, r9) KAGI_SQ(9, 19, r9, r14) KAGI_SQ(9, 20, r14, r9) KAGI_SQ(9, 21, r9, r14)
+      KAGI_SQ(9, 22, r14, r9) KAGI_SQ(9, 23, r9, r14) KAGI_SQ(9, 24, r14, r9) KAGI_SQ(9, 25, r9, r14)
+      KAGI_SQ(9, 26, r14, r9) KAGI_SQ(9, 27, r9, r14) KAGI_SQ(9, 28, r14, r9) KAGI_SQ(9, 29, r9, r14)
+      KAGI_SQ(9, 30, r14, r9) KAGI_SQ(9, 31, r9, r14) KAGI_SQ_TAIL(9, 32, r14)
+      KAGI_SQ_ROW(10) KAGI_SQ_FIRST(10, 11, r9) KAGI_SQ(10, 12, r9, r14) KAGI_SQ(10, 13, r14, r9)
+      KAGI_SQ(10, 14, r9, r14) KAGI_SQ(10, 15, r14, r9) KAGI_SQ(10, 16, r9, r14) KAGI_SQ(10, 17, r14, r9)
+      KAGI_SQ(10, 18, r9, r14) KAGI_SQ(10, 19, r14, r9) KAGI_SQ(10, 20, r9, r14) KAGI_SQ(10, 21, r14, r9)
+      KAGI_SQ(10, 22, r9, r14) KAGI_SQ(10, 23, r14, r9) KAGI_SQ(10, 24, r9, r14) KAGI_SQ(10, 25, r14, r9)
+      KAGI_SQ(10, 26, r9, r14) KAGI_SQ(10, 27, r14, r9) KAGI_SQ(10, 28, r9, r14) KAGI_SQ(10, 29, r14, r9)
+      KAGI_SQ(10, 30, r9, r14) KAGI_SQ(10, 31, r14, r9) KAGI_SQ_TAIL(10, 32, r9)
+      KAGI_SQ_ROW(11) KAGI_SQ_FIRST(11, 12, r9) KAGI_SQ(11, 13, r9, r14) KAGI_SQ(11, 14, r14, r9)
+      KAGI_SQ(11, 15, r9, r14) KAGI_SQ(11, 16, r14, r9) KAGI_SQ(11, 17, r9, r14) KAGI_SQ(11, 18, r14, r9)
+      KAGI_SQ(11, 19, r9, r14) KAGI_SQ(11, 20, r14, r9) KAGI_SQ(11, 21, r9, r14) KAGI_SQ(11, 22, r14, r9)
+      KAGI_SQ(11, 23, r9, r14) KAGI_SQ(11, 24, r14, r9) KAGI_SQ(11, 25, r9, r14) KAGI_SQ(11, 26, r14, r9)
+      KAGI_SQ(11, 27, r9, r14) KAGI_SQ(11, 28, r14, r9) KAGI_SQ(11, 29, r9, r14) KAGI_SQ(11, 30, r14, r9)
+      KAGI_SQ(11, 31, r9, r14) KAGI_SQ_TAIL(11, 32, r14)
+      KAGI_SQ_ROW(12) KAGI_SQ_FIRST(12, 13, r9) KAGI_SQ(12, 14, r9, r14) KAGI_SQ(12, 15, r14, r9)
+      KAGI_SQ(12, 16, r9, r14) KAGI_SQ(12, 17, r14, r9) KAGI_SQ(12, 18, r9, r14) KAGI_SQ(12, 19, r14, r9)
+      KAGI_SQ(12, 20, r9, r14) KAGI_SQ(12, 21, r14, r9) KAGI_SQ(12, 22, r9, r14) KAGI_SQ(12, 23, r14, r9)
+      KAGI_SQ(12, 24, r9, r14) KAGI_SQ(12, 25, r14, r9) KAGI_SQ(12, 26, r9, r14) KAGI_SQ(12, 27, r14, r9)
+      KAGI_SQ(12, 28, r9, r14) KAGI_SQ(12, 29, r14, r9) KAGI_SQ(12, 30, r9, r14) KAGI_SQ(12, 31, r14, r9)
+      KAGI_SQ_TAIL(12, 32, r9)
+      KAGI_SQ_ROW(13) KAGI_SQ_FIRST(13, 14, r9) KAGI_SQ(13, 15, r9, r14) KAGI_SQ(13, 16, r14, r9)
+      KAGI_SQ(13, 17, r9, r14) KAGI_SQ(13, 18, r14, r9) KAGI_SQ(13, 19, r9, r14) KAGI_SQ(13, 20, r14, r9)
+      KAGI_SQ(13, 21, r9, r14) KAGI_SQ(13, 22, r14, r9) KAGI_SQ(13, 23, r9, r14) KAGI_SQ(13, 24, r14, r9)
+      KAGI_SQ(13, 25, r9, r14) KAGI_SQ(13, 26, r14, r9) KAGI_SQ(13, 27, r9, r14) KAGI_SQ(13, 28, r14, r9)
+      KAGI_SQ(13, 29, r9, r14) KAGI_SQ(13, 30, r14, r9) KAGI_SQ(13, 31, r9, r14) KAGI_SQ_TAIL(13, 32, r14)
+      KAGI_SQ_ROW(14) KAGI_SQ_FIRST(14, 15, r9) KAGI_SQ(14, 16, r9, r14) KAGI_SQ(14, 17, r14, r9)
+      KAGI_SQ(14, 18, r9, r14) KAGI_SQ(14, 19, r14, r9) KAGI_SQ(14, 20, r9, r14) KAGI_SQ(14, 21, r14, r9)
+      KAGI_SQ(14, 22, r9, r14) KAGI_SQ(14, 23, r14, r9) KAGI_SQ(14, 24, r9, r14) KAGI_SQ(14, 25, r14, r9)
+      KAGI_SQ(14, 26, r9, r14) KAGI_SQ(14, 27, r14, r9) KAGI_SQ(14, 28, r9, r14) KAGI_SQ(14, 29, r14, r9)
+      KAGI_SQ(14, 30, r9, r14) KAGI_SQ(14, 31, r14, r9) KAGI_SQ_TAIL(14, 32, r9)
+      KAGI_SQ_ROW(15) KAGI_SQ_FIRST(15, 16, r9) KAGI_SQ(15, 17, r9, r14) KAGI_SQ(15, 18, r14, r9)
+      KAGI_SQ(15, 19, r9, r14) KAGI_SQ(15, 20, r14, r9) KAGI_SQ(15, 21, r9, r14) KAGI_SQ(15, 22, r14, r9)
+      KAGI_SQ(15, 23, r9, r14) KAGI_SQ(15, 24, r14, r9) KAGI_SQ(15, 25, r9, r14) KAGI_SQ(15, 26, r14, r9)
+      KAGI_SQ(15, 27, r9, r14) KAGI_SQ(15, 28, r14, r9) KAGI_SQ(15, 29, r9, r14) KAGI_SQ(15, 30, r14, r9)
+      KAGI_SQ(15, 31, r9, r14) KAGI_SQ_TAIL(15, 32, r14)
+      KAGI_SQ_ROW(16) KAGI_SQ_FIRST(16, 17, r9) KAGI_SQ(16, 18, r9, r14) KAGI_SQ(16, 19, r14, r9)
+      KAGI_SQ(16, 20, r9, r14) KAGI_SQ(16, 21, r14, r9) KAGI_SQ(16, 22, r9, r14) KAGI_SQ(16, 23, r14, r9)
+      KAGI_SQ(16, 24, r9, r14) KAGI_SQ(16, 25, r14, r9) KAGI_SQ(16, 26, r9, r14) KAGI_SQ(16, 27, r14, r9)
+      KAGI_SQ(16, 28, r9, r14) KAGI_SQ(16, 29, r14, r9) KAGI_SQ(16, 30, r9, r14) KAGI_SQ(16, 31, r14, r9)
+      KAGI_SQ_TAIL(16, 32, r9)
+      KAGI_SQ_ROW(17) KAGI_SQ_FIRST(17, 18, r9) KAGI_SQ(17, 19, r9, r14) KAGI_SQ(17, 20, r14, r9)
+      KAGI_SQ(17, 21, r9, r14) KAGI_SQ(17, 22, r14, r9) KAGI_SQ(17, 23, r9, r14) KAGI_SQ(17, 24, r14, r9)
+      KAGI_SQ(17, 25, r9, r14) KAGI_SQ(17, 26, r14, r9) KAGI_SQ(17, 27, r9, r14) KAGI_SQ(17, 28, r14, r9)
+      KAGI_SQ(17, 29, r9, r14) KAGI_SQ(17, 30, r14, r9) KAGI_SQ(17, 31, r9, r14) KAGI_SQ_TAIL(17, 32, r14)
+      KAGI_SQ_ROW(18) KAGI_SQ_FIRST(18, 19, r9) KAGI_SQ(18, 20, r9, r14) KAGI_SQ(18, 21, r14, r9)
+      KAGI_SQ(18, 22, r9, r14) KAGI_SQ(18, 23, r14, r9) KAGI_SQ(18, 24, r9, r14) KAGI_SQ(18, 25, r14, r9)
+      KAGI_SQ(18, 26, r9, r14) KAGI_SQ(18, 27, r14, r9) KAGI_SQ(18, 28, r9, r14) KAGI_SQ(18, 29, r14, r9)
+      KAGI_SQ(18, 30, r9, r14) KAGI_SQ(18, 31, r14, r9) KAGI_SQ_TAIL(18, 32, r9)
+      KAGI_SQ_ROW(19) KAGI_SQ_FIRST(19, 20, r9) KAGI_SQ(19, 21, r9, r14) KAGI_SQ(19, 22, r14, r9)
+      KAGI_SQ(19, 23, r9, r14) KAGI_SQ(19, 24, r14, r9) KAGI_SQ(19, 25, r9, r14) KAGI_SQ(19, 26, r14, r9)
+      KAGI_SQ(19, 27, r9, r14) KAGI_SQ(19, 28, r14, r9) KAGI_SQ(19, 29, r9, r14) KAGI_SQ(19, 30, r14, r9)
+      KAGI_SQ(19, 31, r9, r14) KAGI_SQ_TAIL(19, 32, r14)
+      KAGI_SQ_ROW(20) KAGI_SQ_FIRST(20, 21, r9) KAGI_SQ(20, 22, r9, r14) KAGI_SQ(20, 23, r14, r9)
+      KAGI_SQ(20, 24, r9, r14) KAGI_SQ(20, 25, r14, r9) KAGI_SQ(20, 26, r9, r14) KAGI_SQ(20, 27, r14, r9)
+      KAGI_SQ(20, 28, r9, r14) KAGI_SQ(20, 29, r14, r9) KAGI_SQ(20, 30, r9, r14) KAGI_SQ(20, 31, r14, r9)
+      KAGI_SQ_TAIL(20, 32, r9)
+      KAGI_SQ_ROW(21) KAGI_SQ_FIRST(21, 22, r9) KAGI_SQ(21, 23, r9, r14) KAGI_SQ(21, 24, r14, r9)
+      KAGI_SQ(21, 25, r9, r14) KAGI_SQ(21, 26, r14, r9) KAGI_SQ(21, 27, r9, r14) KAGI_SQ(21, 28, r14, r9)
+      KAGI_SQ(21, 29, r9, r14) KAGI_SQ(21, 30, r14, r9) KAGI_SQ(21, 31, r9, r14) KAGI_SQ_TAIL(21, 32, r14)
+      KAGI_SQ_ROW(22) KAGI_SQ_FIRST(22, 23, r9) KAGI_SQ(22, 24, r9, r14) KAGI_SQ(22, 25, r14, r9)
+      KAGI_SQ(22, 26, r9, r14) KAGI_SQ(22, 27, r14, r9) KAGI_SQ(22, 28, r9, r14) KAGI_SQ(22, 29, r14, r9)
+      KAGI_SQ(22, 30, r9, r14) KAGI_SQ(22, 31, r14, r9) KAGI_SQ_TAIL(22, 32, r9)
+      KAGI_SQ_ROW(23) KAGI_SQ_FIRST(23, 24, r9) KAGI_SQ(23, 25, r9, r14) KAGI_SQ(23, 26, r14, r9)
+      KAGI_SQ(23, 27, r9, r14) KAGI_SQ(23, 28, r14, r9) KAGI_SQ(23, 29, r9, r14) KAGI_SQ(23, 30, r14, r9)
+      KAGI_SQ(23, 31, r9, r14) KAGI_SQ_TAIL(23, 32, r14)
+      KAGI_SQ_ROW(24) KAGI_SQ_FIRST(24, 25, r9) KAGI_SQ(24, 26, r9, r14) KAGI_SQ(24, 27, r14, r9)
+      KAGI_SQ(24, 28, r9, r14) KAGI_SQ(24, 29, r14, r9) KAGI_SQ(24, 30, r9, r14) KAGI_SQ(24, 31, r14, r9)
+      KAGI_SQ_TAIL(24, 32, r9)
+      KAGI_SQ_ROW(25) KAGI_SQ_FIRST(25, 26, r9) KAGI_SQ(25, 27, r9, r14) KAGI_SQ(25, 28, r14, r9)
+      KAGI_SQ(25, 29, r9, r14) KAGI_SQ(25, 30, r14, r9) KAGI_SQ(25, 31, r9, r14) KAGI_SQ_TAIL(25, 32, r14)
+      KAGI_SQ_ROW(26) KAGI_SQ_FIRST(26, 27, r9) KAGI_SQ(26, 28, r9, r14) KAGI_SQ(26, 29, r14, r9)
+      KAGI_SQ(26, 30, r9, r14) KAGI_SQ(26, 31, r14, r9) KAGI_SQ_TAIL(26, 32, r9)
+      KAGI_SQ_ROW(27) KAGI_SQ_FIRST(27, 28, r9) KAGI_SQ(27, 29, r9, r14) KAGI_SQ(27, 30, r14, r9)
+      KAGI_SQ(27, 31, r9, r14) KAGI_SQ_TAIL(27, 32, r14)
+      KAGI_SQ_ROW(28) KAGI_SQ_FIRST(28, 29, r9) KAGI_SQ(28, 30, r9, r14) KAGI_SQ(28, 31, r14, r9)
+      KAGI_SQ_TAIL(28, 32, r9)
+      KAGI_SQ_ROW(29) KAGI_SQ_FIRST(29, 30, r9) KAGI_SQ(29, 31, r9, r14) KAGI_SQ_TAIL(29, 32, r14)
+      KAGI_SQ_ROW(30) KAGI_SQ_FIRST(30, 31, r9) KAGI_SQ_TAIL(30, 32, r9)
+      "xorl %%r10d, %%r10d\n\t"
+      KAGI_SQ_DIAG(0) KAGI_SQ_DIAG(1) KAGI_SQ_DIAG(2) KAGI_SQ_DIAG(3) KAGI_SQ_DIAG(4) KAGI_SQ_DIAG(5) KAGI_SQ_DIAG(6)
+      KAGI_SQ_DIAG(7) KAGI_SQ_DIAG(8) KAGI_SQ_DIAG(9) KAGI_SQ_DIAG(10) KAGI_SQ_DIAG(11) KAGI_SQ_DIAG(12)
+      KAGI_SQ_DIAG(13) KAGI_SQ_DIAG(14) KAGI_SQ_DIAG(15) KAGI_SQ_DIAG(16) KAGI_SQ_DIAG(17) KAGI_SQ_DIAG(18)
+      KAGI_SQ_DIAG(19) KAGI_SQ_DIAG(20) KAGI_SQ_DIAG(21) KAGI_SQ_DIAG(22) KAGI_SQ_DIAG(23) KAGI_SQ_DIAG(24)
+      KAGI_SQ_DIAG(25) KAGI_SQ_DIAG(26) KAGI_SQ_DIAG(27) KAGI_SQ_DIAG(28) KAGI_SQ_DIAG(29) KAGI_SQ_DIAG(30)
+      KAGI_SQ_DIAG(31)
+      "movl $32, %%ecx\n\t"
+      "xorl %%r13d, %%r13d\n\t"
+      "movq (%[t]), %%r12\n\t"  // t[i], kept in a register from pass to pass
+      "1:\n\t"
+      "movq %%r12, %%rdx\n\t"
+      "imulq %[k], %%rdx\n\t"
+      "xorl %%r10d, %%r10d\n\t"
+      "mulxq (%[m]), %%r8, %%r9\n\t"
+      "adcxq %%r12, %%r8\n\t"  // zero, by the choice of u
+      KAGI_MX(m, 1, 1, r9, r14)
+      "movq %%r8, %%r12\n\t"  // the next u comes from this limb
+      KAGI_MX(m, 2, 2, r14, r9) KAGI_MX(m, 3, 3, r9, r14) KAGI_MX(m, 4, 4, r14, r9) KAGI_MX(m, 5, 5, r9, r14)
+      KAGI_MX(m, 6, 6, r14, r9) KAGI_MX(m, 7, 7, r9, r14) KAGI_MX(m, 8, 8, r14, r9) KAGI_MX(m, 9, 9, r9, r14)
+      KAGI_MX(m, 10, 10, r14, r9) KAGI_MX(m, 11, 11, r9, r14) KAGI_MX(m, 12, 12, r14, r9) KAGI_MX(m, 13, 13, r9, r14)
+      KAGI_MX(m, 14, 14, r14, r9) KAGI_MX(m, 15, 15, r9, r14) KAGI_MX(m, 16, 16, r14, r9) KAGI_MX(m, 17, 17, r9, r14)
+      KAGI_MX(m, 18, 18, r14, r9) KAGI_MX(m, 19, 19, r9, r14) KAGI_MX(m, 20, 20, r14, r9) KAGI_MX(m, 21, 21, r9, r14)
+      KAGI_MX(m, 22, 22, r14, r9) KAGI_MX(m, 23, 23, r9, r14) KAGI_MX(m, 24, 24, r14, r9) KAGI_MX(m, 25, 25, r9, r14)
+      KAGI_MX(m, 26, 26, r14, r9) KAGI_MX(m, 27, 27, r9, r14) KAGI_MX(m, 28, 28, r14, r9) KAGI_MX(m, 29, 29, r9, r14)
+      KAGI_MX(m, 30, 30, r14, r9) KAGI_MX(m, 31, 31, r9, r14)
+      "adcxq %%r10, %%r14\n\t"  // the top limb of t[i..i+31] + u m
+      "adoxq %%r10, %%r14\n\t"
+      "addq $-1, %%r13\n\t"     // CF = the previous pass's carry
+      "adcq %%r14, 8*32(%[t])\n\t"
+      "movl $0, %%r13d\n\t"
+      "adcq %%r10, %%r13\n\t"
+      "leaq 8(%[t]), %[t]\n\t"
+      "decl %%ecx\n\t"
+      "jnz 1b\n\t"
+      "movq %%r13, 8*32(%[t])\n\t"
+      : [t] "+r"(tp)
+      : [a] "r"(a), [m] "r"(m), [k] "m"(m0inv)
+      : "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "cc", "memory");
+  final_sub_asm(r, t + 32, m, 32);
+}
+
+#undef KAGI_SQ_DIAG
+#undef KAGI_SQ_TAIL
+#undef KAGI_SQ
+#undef KAGI_SQ_FIRST
+#undef KAGI_SQ_ROW
+#undef KAGI_MX
 
 // The table scan of the exponentiation (table_lookup) in SSE2, which every
 // x86-64 CPU has: for 16 limbs the entry being built stays in eight xmm
@@ -387,6 +656,7 @@ inline void table_lookup_sse2(limb* r, const limb* table, std::size_t entries, s
 KAGI_TARGET("bmi2,adx") inline void mont_mul_adx(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
   if (n == 16) return mont_mul_adx16(r, a, b, m, m0inv);
+  if (n == 32) return mont_mul_adx32(r, a, b, m, m0inv);
   limb buf[max_limbs + 3];  // t[-1 .. n+1]: only those limbs are used
   limb* t = buf + 1;
   set_zero(buf, n + 3);
@@ -436,6 +706,7 @@ KAGI_TARGET("bmi2,adx") inline void double_add_diagonal(limb* t, const limb* a, 
 KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx(limb* r, const limb* a, const limb* m, limb m0inv,
                                                  std::size_t n) noexcept {
   if (n == 16) return mont_sqr_adx16(r, a, m, m0inv);
+  if (n == 32) return mont_sqr_adx32(r, a, m, m0inv);
   // Buffers are sized for the largest n; only the first 2n (+2) limbs are used.
   limb t[2 * max_limbs + 2], z[max_limbs];
   set_zero(t, 2 * n + 2);
