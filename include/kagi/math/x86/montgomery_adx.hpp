@@ -347,7 +347,8 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx16(limb* r, const limb* a, const
 
 // ---- 32 limbs (RSA-2048's full modulus: its public operation and the
 // private operation's fault check): the 16-limb kernels with the rows twice
-// as long (the macro lines below are written out by a script, limb by limb).
+// as long, written out limb by limb in the same pattern (every macro's
+// offsets are its limb indexes; the high-half registers alternate r9/r14).
 
 // r = a b / R mod m for n = 32; registers as in mont_mul_adx16 (r11 = t[32],
 // r13 = t[33]).
