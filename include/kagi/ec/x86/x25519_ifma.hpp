@@ -66,9 +66,8 @@ KAGI_IFMA_INLINE fe4 fe4_carry(const fe4& t) noexcept {
   const __m256i q0 = _mm256_srli_epi64(t.l[0], 51), q1 = _mm256_srli_epi64(t.l[1], 51);
   const __m256i q2 = _mm256_srli_epi64(t.l[2], 51), q3 = _mm256_srli_epi64(t.l[3], 51);
   const __m256i q4 = _mm256_srli_epi64(t.l[4], 51);
-  // 19 q4 = q4 + 2 q4 + 16 q4.
-  const __m256i w = _mm256_add_epi64(_mm256_slli_epi64(q4, 1), _mm256_slli_epi64(q4, 4));
-  return {{_mm256_add_epi64(_mm256_add_epi64(_mm256_and_si256(t.l[0], m51), q4), w),
+  // q4 < 2^11: 19 q4 with one IFMA.
+  return {{_mm256_madd52lo_epu64(_mm256_and_si256(t.l[0], m51), q4, ifma_set1(19)),
            _mm256_add_epi64(_mm256_and_si256(t.l[1], m51), q0), _mm256_add_epi64(_mm256_and_si256(t.l[2], m51), q1),
            _mm256_add_epi64(_mm256_and_si256(t.l[3], m51), q2), _mm256_add_epi64(_mm256_and_si256(t.l[4], m51), q3)}};
 }
@@ -234,13 +233,13 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
     // L = [AA, AA, DA, DA] + [0, -BB, CB, -CB]; R = [BB, 1, DA, DA] + [0, 0, CB, -CB].
     const fe4 v1 = fe4_permute<0xf0>(u4), v2 = fe4_permute<0xa4>(u4);
     fe4 w, vr;
-    // Lanes 0 and 1 of R: BB and 1 (one1 is zero in lane 0).
-#define KAGI_IFMA_LIMB(i)                                                                                    \
-  {                                                                                                          \
-    const __m256i n = _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]);                           \
-    w.l[i] = _mm256_add_epi64(v1.l[i], _mm256_maskz_mov_epi64(0xe, n));                                     \
-    vr.l[i] = _mm256_mask_add_epi64(                                                                         \
-        _mm256_add_epi64(_mm256_maskz_permutexvar_epi64(0xd, ifma_set1(1), u4.l[i]), one1.l[i]), 0xc, v1.l[i], n); \
+    // Lanes 0 and 1 of R: BB and 1 (lane 1 of one1).
+#define KAGI_IFMA_LIMB(i)                                                                                  \
+  {                                                                                                        \
+    const __m256i n = _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]);                         \
+    w.l[i] = _mm256_mask_add_epi64(v1.l[i], 0xe, v1.l[i], n);                                              \
+    vr.l[i] = _mm256_mask_add_epi64(_mm256_mask_permutexvar_epi64(one1.l[i], 0xd, ifma_set1(1), u4.l[i]), 0xc, \
+                                    v1.l[i], n);                                                           \
   }
     KAGI_IFMA_EACH_LIMB
 #undef KAGI_IFMA_LIMB
