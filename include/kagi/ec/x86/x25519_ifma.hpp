@@ -36,12 +36,13 @@ inline constexpr std::uint32_t x25519_ifma_needs = cpu::avx512f | cpu::avx512vl 
 //   T = [A, B, C, D] = [x2 + z2, x2 - z2, x3 + z3, x3 - z3], and [A, B, B, A]
 //   U = T * [A, B, B, A]                               = [AA, BB, CB, DA]
 //   L = [AA, E, DA + CB, DA - CB], E = AA - BB
-//   P = L * [BB, 1, DA + CB, DA - CB]                  = [x2', E, x3', (DA - CB)^2]
-//   X = P * [1, BB + 121666 E, 1, x1]                  = [x2', z2', x3', z3']
-// (BB + 121666 E = AA + 121665 E), so the product by 121666 runs beside the
-// second round instead of before it. The conditional swap is folded into the
-// permutations that build T: their lane indexes flip by 2 under a mask made
-// from the secret bit (vpermq with a register index: no memory access).
+//   P = L * [1, 1, DA + CB, DA - CB]                   = [AA, E, x3', (DA - CB)^2]
+//   X = P * [BB, BB + 121666 E, 1, x1]                 = [x2', z2', x3', z3']
+// (BB + 121666 E = AA + 121665 E): the right operand of the third round is
+// made beside the second, so only L needs a carry pass between the first two
+// rounds. The conditional swap is folded into the permutations that build T:
+// their lane indexes flip by 2 under a mask made from the secret bit (vpermq
+// with a register index: no memory access).
 
 #define KAGI_IFMA_INLINE KAGI_X25519_IFMA_TARGET __attribute__((always_inline)) inline
 
@@ -149,12 +150,11 @@ KAGI_IFMA_INLINE fe4 fe4_permute(const fe4& a) noexcept {
            _mm256_permute4x64_epi64(a.l[4], Imm)}};
 }
 
-// Lane 1 of carry(b + 121666 a) (a ready, b wide); the other lanes are
-// whatever the same sum gives there.
-KAGI_IFMA_INLINE fe4 fe4_add_121666(const fe4& b, const fe4& a) noexcept {
-  // a_i 121666 = lo + 2^52 hi: lo into limb i, 2 hi into limb i + 1 (38 hi
-  // into limb 0 from limb 4).
-  const __m256i k = ifma_set1(121666), z = _mm256_setzero_si256();
+// carry(b + k a) lane by lane, for a ready, b wide and k below 2^20 in each lane.
+KAGI_IFMA_INLINE fe4 fe4_add_small(const fe4& b, const fe4& a, __m256i k) noexcept {
+  // a_i k = lo + 2^52 hi: lo into limb i, 2 hi into limb i + 1 (38 hi into
+  // limb 0 from limb 4).
+  const __m256i z = _mm256_setzero_si256();
   __m256i r[5], h[5];
 #define KAGI_IFMA_LIMB(i)                            \
   r[i] = _mm256_madd52lo_epu64(b.l[i], a.l[i], k); \
@@ -214,9 +214,8 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
   using G = field64_adx;
   const fe64 x1 = G::from_bytes(u);
   fe4 x = fe4_from(G::one(), G::zero(), x1, G::one());  // [x2, z2, x3, z3]
-  const fe4 g = fe4_from(G::one(), G::zero(), G::one(), x1);
-  // [BB, 1, ., .] for the second round's right operand: lane 1 of limb 0 is 1.
-  const fe4 one1 = fe4_from(G::zero(), G::one(), G::zero(), G::zero());
+  const fe4 g = fe4_from(G::one(), G::one(), G::one(), x1);
+  const __m256i k121666 = ifma_lanes(0, 121666, 0, 0);
   // Lane indexes of T's operands without the swap; the swap flips each by 2.
   const __m256i ix = ifma_lanes(0, 0, 2, 2), iz = ifma_lanes(1, 1, 3, 3);
   u64 swap = 0;
@@ -230,24 +229,22 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
                                     fe4_permutex(x, _mm256_xor_si256(iz, flip)));
     const fe4 s4 = fe4_permute<0x14>(t4);
     const fe4 u4 = fe4_mul_wide(t4, s4);  // [AA, BB, CB, DA]
-    // L = [AA, AA, DA, DA] + [0, -BB, CB, -CB]; R = [BB, 1, DA, DA] + [0, 0, CB, -CB].
+    // L = [AA, AA, DA, DA] + [0, -BB, CB, -CB]; R = [1, 1, DA + CB, DA - CB].
     const fe4 v1 = fe4_permute<0xf0>(u4), v2 = fe4_permute<0xa4>(u4);
-    fe4 w, vr;
-    // Lanes 0 and 1 of R: BB and 1 (lane 1 of one1).
-#define KAGI_IFMA_LIMB(i)                                                                                  \
-  {                                                                                                        \
-    const __m256i n = _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]);                         \
-    w.l[i] = _mm256_mask_add_epi64(v1.l[i], 0xe, v1.l[i], n);                                              \
-    vr.l[i] = _mm256_mask_add_epi64(_mm256_mask_permutexvar_epi64(one1.l[i], 0xd, ifma_set1(1), u4.l[i]), 0xc, \
-                                    v1.l[i], n);                                                           \
-  }
+    fe4 w;
+#define KAGI_IFMA_LIMB(i) \
+  w.l[i] = _mm256_mask_add_epi64(v1.l[i], 0xe, v1.l[i], _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]));
     KAGI_IFMA_EACH_LIMB
 #undef KAGI_IFMA_LIMB
-    const fe4 l4 = fe4_carry(w), r4 = fe4_carry(vr);
-    // [1, BB + 121666 E, 1, x1] (lane 1 of u4 is BB, of l4 is E).
-    const fe4 f = fe4_add_121666(u4, l4);
+    const fe4 l4 = fe4_carry(w);
+    fe4 r4;
+#define KAGI_IFMA_LIMB(i) r4.l[i] = _mm256_mask_blend_epi64(0x3, l4.l[i], g.l[i]);
+    KAGI_IFMA_EACH_LIMB
+#undef KAGI_IFMA_LIMB
+    // [BB, BB + 121666 E, 1, x1] (lane 1 of u4 is BB, of l4 is E).
+    const fe4 f = fe4_add_small(fe4_permute<0x55>(u4), l4, k121666);
     fe4 g3;
-#define KAGI_IFMA_LIMB(i) g3.l[i] = _mm256_mask_blend_epi64(0x2, g.l[i], f.l[i]);
+#define KAGI_IFMA_LIMB(i) g3.l[i] = _mm256_mask_blend_epi64(0x3, g.l[i], f.l[i]);
     KAGI_IFMA_EACH_LIMB
 #undef KAGI_IFMA_LIMB
     x = fe4_mul_wide(fe4_mul(l4, r4), g3);
