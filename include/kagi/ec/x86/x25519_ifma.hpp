@@ -35,9 +35,9 @@ inline constexpr std::uint32_t x25519_ifma_needs = cpu::avx512f | cpu::avx512vl 
 // X = [x2, z2, x3, z3] (wide, after the conditional swap):
 //   T = [A, B, C, D] = [x2 + z2, x2 - z2, x3 + z3, x3 - z3], and [A, B, B, A]
 //   U = T * [A, B, B, A]                               = [AA, BB, CB, DA]
-//   L = [AA, E, DA + CB, DA - CB], E = AA - BB
-//   P = L * [1, 1, DA + CB, DA - CB]                   = [AA, E, x3', (DA - CB)^2]
-//   X = P * [BB, BB + 121666 E, 1, x1]                 = [x2', z2', x3', z3']
+//   L = [BB, E, DA + CB, DA - CB], E = AA - BB
+//   P = L * [1, 1, DA + CB, DA - CB]                   = [BB, E, x3', (DA - CB)^2]
+//   X = P * [AA, BB + 121666 E, 1, x1]                 = [x2', z2', x3', z3']
 // (BB + 121666 E = AA + 121665 E): the right operand of the third round is
 // made beside the second, so only L needs a carry pass between the first two
 // rounds. The conditional swap is folded into the permutations that build T:
@@ -229,8 +229,8 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
                                     fe4_permutex(x, _mm256_xor_si256(iz, flip)));
     const fe4 s4 = fe4_permute<0x14>(t4);
     const fe4 u4 = fe4_mul_wide(t4, s4);  // [AA, BB, CB, DA]
-    // L = [AA, AA, DA, DA] + [0, -BB, CB, -CB]; R = [1, 1, DA + CB, DA - CB].
-    const fe4 v1 = fe4_permute<0xf0>(u4), v2 = fe4_permute<0xa4>(u4);
+    // L = [BB, AA, DA, DA] + [0, -BB, CB, -CB]; R = [1, 1, DA + CB, DA - CB].
+    const fe4 v1 = fe4_permute<0xf1>(u4), v2 = fe4_permute<0xa4>(u4);
     fe4 w;
 #define KAGI_IFMA_LIMB(i) \
   w.l[i] = _mm256_mask_add_epi64(v1.l[i], 0xe, v1.l[i], _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]));
@@ -241,8 +241,8 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
 #define KAGI_IFMA_LIMB(i) r4.l[i] = _mm256_mask_blend_epi64(0x3, l4.l[i], g.l[i]);
     KAGI_IFMA_EACH_LIMB
 #undef KAGI_IFMA_LIMB
-    // [BB, BB + 121666 E, 1, x1] (lane 1 of u4 is BB, of l4 is E).
-    const fe4 f = fe4_add_small(fe4_permute<0x55>(u4), l4, k121666);
+    // [AA, BB + 121666 E, 1, x1] (lanes 0 and 1 of u4 are AA and BB, lane 1 of l4 is E).
+    const fe4 f = fe4_add_small(u4, l4, k121666);
     fe4 g3;
 #define KAGI_IFMA_LIMB(i) g3.l[i] = _mm256_mask_blend_epi64(0x3, g.l[i], f.l[i]);
     KAGI_IFMA_EACH_LIMB
