@@ -230,7 +230,12 @@ KAGI_X25519_IFMA_TARGET inline void ladder_ifma(std::uint8_t* out, const std::ui
     const fe4 s4 = fe4_permute<0x14>(t4);
     const fe4 u4 = fe4_mul_wide(t4, s4);  // [AA, BB, CB, DA]
     // L = [BB, AA, DA, DA] + [0, -BB, CB, -CB]; R = [1, 1, DA + CB, DA - CB].
-    const fe4 v1 = fe4_permute<0xf1>(u4), v2 = fe4_permute<0xa4>(u4);
+    // v2 = [AA, BB, CB, CB] with an in-lane unpack (latency 1, not 3).
+    const fe4 v1 = fe4_permute<0xf1>(u4);
+    fe4 v2;
+#define KAGI_IFMA_LIMB(i) v2.l[i] = _mm256_mask_unpacklo_epi64(u4.l[i], 0xc, u4.l[i], u4.l[i]);
+    KAGI_IFMA_EACH_LIMB
+#undef KAGI_IFMA_LIMB
     fe4 w;
 #define KAGI_IFMA_LIMB(i) \
   w.l[i] = _mm256_mask_add_epi64(v1.l[i], 0xe, v1.l[i], _mm256_mask_sub_epi64(v2.l[i], 0xa, fe4_k1024p(i), v2.l[i]));
