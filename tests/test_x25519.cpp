@@ -250,51 +250,114 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
 #endif
 
 #if KAGI_X86
-// The 4-way IFMA field, lane by lane, against the radix-2^64 one.
-KAGI_X25519_IFMA_TARGET void ifma_products(const c::fe64& a, const c::fe64& b, c::fe64 (&mul)[4], c::fe64 (&small)[4]) {
-  const c::fe4 x = c::fe4_from(a, b, a, b), y = c::fe4_from(b, a, a, b);
-  const c::fe4 m = c::fe4_mul(x, y);
-  const c::fe4 s = c::fe4_mul_small(x, _mm256_set_epi64x((1 << 20) - 1, 121666, 2, 0));
-  for (int lane = 0; lane < 4; ++lane) {
-    mul[lane] = c::fe4_lane(m, lane);
-    small[lane] = c::fe4_lane(s, lane);
-  }
-}
-// The largest tight limbs (2^52 - 1, and 2^48 - 1 on top) in every lane, squared.
-KAGI_X25519_IFMA_TARGET c::fe64 ifma_max_square() {
-  const __m256i m52 = _mm256_set1_epi64x((1ll << 52) - 1), m48 = _mm256_set1_epi64x((1ll << 48) - 1);
-  const c::fe4 x{{m52, m52, m52, m52, m48}};
-  return c::fe4_lane(c::fe4_mul(x, x), 2);
-}
+// The 4-way IFMA field (radix 2^51, lane by lane) against the portable
+// radix-2^51 field, on limbs at the edges of the bounds in x25519_ifma.hpp:
+// ready limbs up to 2^52 - 1, wide limbs up to what a product of the
+// largest ready limbs leaves.
+using limbs5 = std::array<std::uint64_t, 5>;
+using lanes4 = std::array<limbs5, 4>;
 
-TEST_CASE("X25519 4-way IFMA field against the radix-2^64 field") {
+KAGI_X25519_IFMA_TARGET c::fe4 ifma_load(const lanes4& v) {
+  c::fe4 r;
+  for (int i = 0; i < 5; ++i)
+    r.l[i] = _mm256_set_epi64x(static_cast<long long>(v[3][i]), static_cast<long long>(v[2][i]),
+                               static_cast<long long>(v[1][i]), static_cast<long long>(v[0][i]));
+  return r;
+}
+KAGI_X25519_IFMA_TARGET lanes4 ifma_store(const c::fe4& a) {
+  alignas(32) std::uint64_t buf[5][4];
+  for (int i = 0; i < 5; ++i) _mm256_store_si256(reinterpret_cast<__m256i*>(buf[i]), a.l[i]);
+  lanes4 r{};
+  for (int lane = 0; lane < 4; ++lane)
+    for (int i = 0; i < 5; ++i) r[lane][i] = buf[i][lane];
+  return r;
+}
+KAGI_X25519_IFMA_TARGET lanes4 ifma_mul_wide(const lanes4& a, const lanes4& b) {
+  return ifma_store(c::fe4_mul_wide(ifma_load(a), ifma_load(b)));
+}
+KAGI_X25519_IFMA_TARGET lanes4 ifma_carry(const lanes4& a) { return ifma_store(c::fe4_carry(ifma_load(a))); }
+KAGI_X25519_IFMA_TARGET lanes4 ifma_add_sub(const lanes4& a, const lanes4& b) {
+  return ifma_store(c::fe4_add_sub<0xa>(ifma_load(a), ifma_load(b)));
+}
+// carry(b + k a) with k = 121666, 0, 2, 2^20 - 1 in lanes 0..3.
+constexpr std::uint64_t small_k[4] = {121666, 0, 2, (1 << 20) - 1};
+KAGI_X25519_IFMA_TARGET lanes4 ifma_add_small(const lanes4& b, const lanes4& a) {
+  const __m256i k = _mm256_set_epi64x(small_k[3], small_k[2], small_k[1], small_k[0]);
+  return ifma_store(c::fe4_add_small(ifma_load(b), ifma_load(a), k));
+}
+KAGI_X25519_IFMA_TARGET c::fe64 ifma_lane(const lanes4& a, int lane) { return c::fe4_lane(ifma_load(a), lane); }
+
+TEST_CASE("X25519 4-way IFMA field against the radix-2^51 field") {
   if ((kagi::cpu::allowed() & c::x25519_ifma_needs) != c::x25519_ifma_needs) return;
+  using F = c::field51;
   using G = c::field64_adx;
-  const auto enc = [](const G::fe& f) {
+  const auto enc = [](const F::fe& f) {
+    key s{};
+    F::to_bytes(s.data(), f);
+    return s;
+  };
+  const auto enc64 = [](const G::fe& f) {
     key s{};
     G::to_bytes(s.data(), f);
     return s;
   };
+  // Any limbs below 2^64 as a portable element: each limb split at bit 51,
+  // the high parts moved one limb up (times 19 from limb 4 to limb 0).
+  const auto value = [](const limbs5& l) {
+    F::fe lo{}, hi{};
+    for (int i = 0; i < 5; ++i) {
+      lo.v[i] = l[i] & c::mask51;
+      hi.v[(i + 1) % 5] = (l[i] >> 51) * (i == 4 ? 19 : 1);
+    }
+    return F::mul(F::add(lo, hi), F::one());
+  };
+  const std::uint64_t ready_max = (std::uint64_t{1} << 52) - 1, carried_max = (std::uint64_t{1} << 51) + (1 << 15) - 1;
   kagi_test::test_rng rng(16);
-  for (int i = 0; i < 300; ++i) {
-    G::fe a{}, b{};
-    for (auto& w : a.v) w = (i % 3 == 0) ? ~std::uint64_t{0} - rng.uniform(0, 40) : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
-    for (auto& w : b.v) w = (i % 5 == 0) ? ~std::uint64_t{0} : static_cast<std::uint64_t>(rng.uniform(0, ~std::size_t{0}));
-    if (i == 1) a = G::zero();
-    c::fe64 mul[4], small[4];
-    ifma_products(a, b, mul, small);
-    CHECK(enc(mul[0]) == enc(G::mul(a, b)));
-    CHECK(enc(mul[1]) == enc(G::mul(b, a)));
-    CHECK(enc(mul[2]) == enc(G::mul(a, a)));
-    CHECK(enc(mul[3]) == enc(G::mul(b, b)));
-    CHECK(enc(small[0]) == key{});
-    CHECK(enc(small[1]) == enc(G::mul_small(b, 2)));
-    CHECK(enc(small[2]) == enc(G::mul_small(a, 121666)));
-    CHECK(enc(small[3]) == enc(G::mul_small(b, (1 << 20) - 1)));
+  const auto ready_limb = [&](int kind) -> std::uint64_t {
+    switch (kind % 6) {
+      case 0: return ready_max;
+      case 1: return carried_max;
+      case 2: return 0;
+      case 3: return c::mask51;
+      default: return rng.uniform(0, ready_max);
+    }
+  };
+  lanes4 big{};
+  for (auto& lane : big) lane.fill(ready_max);
+  const lanes4 widest = ifma_mul_wide(big, big);
+  const std::uint64_t wide_bound = (std::uint64_t{1} << 60) + (std::uint64_t{1} << 58);  // 2^60.3
+  for (int n = 0; n < 400; ++n) {
+    lanes4 a{}, b{};
+    for (int lane = 0; lane < 4; ++lane)
+      for (int i = 0; i < 5; ++i) {
+        a[lane][i] = n == 0 ? ready_max : ready_limb(static_cast<int>(rng.uniform(0, 9)));
+        b[lane][i] = n < 2 ? ready_max : ready_limb(static_cast<int>(rng.uniform(0, 9)));
+      }
+    const lanes4 m = ifma_mul_wide(a, b);
+    const lanes4 mc = ifma_carry(m);
+    // Wide operands for the sums: products, the product of the largest ready limbs, or limbs at their bound.
+    lanes4 w1 = m, w2 = n % 3 == 0 ? widest : ifma_mul_wide(b, b);
+    if (n % 7 == 1)
+      for (auto& lane : w2) lane.fill((std::uint64_t{1} << 60) + (std::uint64_t{1} << 57));
+    const lanes4 sd = ifma_add_sub(w1, w2);
+    const lanes4 f = ifma_add_small(w1, a);
+    for (int lane = 0; lane < 4; ++lane) {
+      INFO("n = " << n << ", lane " << lane);
+      const F::fe a51 = value(a[lane]), b51 = value(b[lane]);
+      for (int i = 0; i < 5; ++i) {
+        CHECK(m[lane][i] < wide_bound);
+        CHECK(mc[lane][i] <= carried_max);
+        CHECK(sd[lane][i] <= carried_max);
+        CHECK(f[lane][i] <= carried_max);
+      }
+      CHECK(enc(value(m[lane])) == enc(F::mul(a51, b51)));
+      CHECK(enc(value(mc[lane])) == enc(F::mul(a51, b51)));
+      CHECK(enc64(ifma_lane(mc, lane)) == enc(F::mul(a51, b51)));
+      const F::fe x = value(w1[lane]), y = value(w2[lane]);
+      CHECK(enc(value(sd[lane])) == enc(lane % 2 == 1 ? F::sub(x, F::mul(y, F::one())) : F::add(x, y)));
+      CHECK(enc(value(f[lane])) == enc(F::add(x, F::mul_small(a51, small_k[lane]))));
+    }
   }
-  // The largest tight limbs hold 2^256 - 1.
-  const G::fe max_value{{~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}}};
-  CHECK(enc(ifma_max_square()) == enc(G::sqr(max_value)));
 }
 #endif
 
