@@ -14,6 +14,8 @@
 #include <span>
 #include <type_traits>
 
+#include "cpu.hpp"  // KAGI_X86 and the intrinsics
+
 // The constant-time test programs (tests/ct) define KAGI_CT_VALGRIND so that
 // classify()/declassify() tell valgrind memcheck which bytes are secret.
 #if defined(KAGI_CT_VALGRIND)
@@ -180,6 +182,41 @@ template <class... T>
 constexpr void secure_wipe_objects(T&... objects) noexcept {
   (secure_wipe(std::span<T, 1>(&objects, 1)), ...);
 }
+
+#if KAGI_X86
+namespace ct {
+
+// out = entry number `index` of a table of `entries` entries of Bytes bytes,
+// or zeros when index >= entries, in SSE2 (baseline x86-64): every entry is
+// read, in order, and its mask is a vector compare of its number with index,
+// so nothing branches on index or uses it as an address. The entry being
+// built stays in Bytes / 16 xmm registers (the loops over them unrolled: as
+// a loop over an array g++ -O2 keeps them in memory). The table scans of
+// the RSA exponentiation and of the P-256 scalar multiplications.
+template <std::size_t Bytes>
+inline void select_entry_sse2(void* out, const void* table, std::size_t entries, std::uint32_t index) noexcept {
+  static_assert(Bytes % 16 == 0 && Bytes <= 256);
+  constexpr std::size_t vecs = Bytes / 16;
+  __m128i acc[vecs];
+#pragma GCC unroll 16
+  for (auto& a : acc) a = _mm_setzero_si128();
+  const __m128i want = _mm_set1_epi32(static_cast<int>(index));
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i number = _mm_setzero_si128();
+  const auto* e = static_cast<const __m128i*>(table);
+  for (std::size_t j = 0; j < entries; ++j, e += vecs) {
+    const __m128i m = _mm_cmpeq_epi32(number, want);
+    number = _mm_add_epi32(number, one);
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < vecs; ++k) acc[k] = _mm_or_si128(acc[k], _mm_and_si128(m, _mm_loadu_si128(e + k)));
+  }
+  auto* o = static_cast<__m128i*>(out);
+#pragma GCC unroll 16
+  for (std::size_t k = 0; k < vecs; ++k) _mm_storeu_si128(o + k, acc[k]);
+}
+
+}  // namespace ct
+#endif
 
 }  // namespace kagi
 

@@ -815,25 +815,10 @@ constexpr void pick_entry_generic(T& r, const T (&table)[N], std::uint32_t mag) 
 }
 
 #if KAGI_X86
+// (mag - 1 wraps to 2^32 - 1 for mag = 0, which no entry number matches.)
 template <class T, std::size_t N>
 inline void pick_entry_sse2(T& r, const T (&table)[N], std::uint32_t mag) noexcept {
-  constexpr std::size_t vecs = sizeof(T) / 16;
-  __m128i acc[vecs];
-#pragma GCC unroll 8
-  for (auto& a : acc) a = _mm_setzero_si128();
-  const __m128i want = _mm_set1_epi32(static_cast<int>(mag));
-  const __m128i one = _mm_set1_epi32(1);
-  __m128i index = _mm_setzero_si128();
-  for (std::size_t j = 0; j < N; ++j) {
-    index = _mm_add_epi32(index, one);
-    const __m128i m = _mm_cmpeq_epi32(index, want);
-    const auto* e = reinterpret_cast<const __m128i*>(&table[j]);
-#pragma GCC unroll 8
-    for (std::size_t k = 0; k < vecs; ++k) acc[k] = _mm_or_si128(acc[k], _mm_and_si128(m, _mm_loadu_si128(e + k)));
-  }
-  auto* out = reinterpret_cast<__m128i*>(&r);
-#pragma GCC unroll 8
-  for (std::size_t k = 0; k < vecs; ++k) _mm_storeu_si128(out + k, acc[k]);
+  ct::select_entry_sse2<sizeof(T)>(&r, table, N, mag - 1);
 }
 
 template <class T, std::size_t N>

@@ -620,38 +620,12 @@ KAGI_TARGET("bmi2,adx") inline void mont_sqr_adx32(limb* r, const limb* a, const
 #undef KAGI_MX
 
 // The table scan of the exponentiation (table_lookup) in SSE2, which every
-// x86-64 CPU has: for 16 limbs the entry being built stays in eight xmm
-// registers, and each entry's mask comes from a vector compare of its number
-// with the index (every entry is read, in order; no branch on the index).
+// x86-64 CPU has (ct::select_entry_sse2: for 16 limbs the entry being built
+// stays in eight xmm registers; every entry is read, in order; no branch on
+// the index).
 inline void table_lookup_sse2(limb* r, const limb* table, std::size_t entries, std::size_t n, limb index) noexcept {
   if (n != 16) return table_lookup(r, table, entries, n, index);
-  const __m128i want = _mm_set1_epi32(static_cast<int>(index));  // index < entries <= 64
-  __m128i count = _mm_setzero_si128();
-  const __m128i one = _mm_set1_epi32(1);
-  // (Eight named accumulators: an array of them is kept in memory at -O2.)
-  __m128i x0 = count, x1 = count, x2 = count, x3 = count, x4 = count, x5 = count, x6 = count, x7 = count;
-  for (std::size_t i = 0; i < entries; ++i) {
-    const __m128i mask = _mm_cmpeq_epi32(count, want);
-    count = _mm_add_epi32(count, one);
-    const auto* e = reinterpret_cast<const __m128i*>(table + i * 16);
-    x0 = _mm_or_si128(x0, _mm_and_si128(mask, _mm_loadu_si128(e + 0)));
-    x1 = _mm_or_si128(x1, _mm_and_si128(mask, _mm_loadu_si128(e + 1)));
-    x2 = _mm_or_si128(x2, _mm_and_si128(mask, _mm_loadu_si128(e + 2)));
-    x3 = _mm_or_si128(x3, _mm_and_si128(mask, _mm_loadu_si128(e + 3)));
-    x4 = _mm_or_si128(x4, _mm_and_si128(mask, _mm_loadu_si128(e + 4)));
-    x5 = _mm_or_si128(x5, _mm_and_si128(mask, _mm_loadu_si128(e + 5)));
-    x6 = _mm_or_si128(x6, _mm_and_si128(mask, _mm_loadu_si128(e + 6)));
-    x7 = _mm_or_si128(x7, _mm_and_si128(mask, _mm_loadu_si128(e + 7)));
-  }
-  auto* out = reinterpret_cast<__m128i*>(r);
-  _mm_storeu_si128(out + 0, x0);
-  _mm_storeu_si128(out + 1, x1);
-  _mm_storeu_si128(out + 2, x2);
-  _mm_storeu_si128(out + 3, x3);
-  _mm_storeu_si128(out + 4, x4);
-  _mm_storeu_si128(out + 5, x5);
-  _mm_storeu_si128(out + 6, x6);
-  _mm_storeu_si128(out + 7, x7);
+  ct::select_entry_sse2<16 * sizeof(limb)>(r, table, entries, static_cast<std::uint32_t>(index));  // index < entries <= 64
 }
 
 KAGI_TARGET("bmi2,adx") inline void mont_mul_adx(limb* r, const limb* a, const limb* b, const limb* m, limb m0inv,
