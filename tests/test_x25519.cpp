@@ -54,6 +54,14 @@ constexpr key nine{9};
 constexpr auto alice_private = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"_hex;
 constexpr auto bob_public = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"_hex;
 
+// A field element as its canonical 32 bytes: how elements of two fields are compared.
+template <class Field>
+constexpr key encoded(const typename Field::fe& f) {
+  key s{};
+  Field::to_bytes(s.data(), f);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("X25519 known answers at compile time (RFC 7748 section 6.1)") {
@@ -66,19 +74,14 @@ TEST_CASE("X25519 known answers at compile time (RFC 7748 section 6.1)") {
 TEST_CASE("X25519 edwards25519 constants of the fixed-base path") {
   // The field, at compile time: d * 121666 = -121665, B on the curve, and B maps to u = 9.
   using F = c::field51;
-  constexpr auto enc = [](const F::fe& f) {
-    std::array<std::uint8_t, 32> s{};
-    F::to_bytes(s.data(), f);
-    return s;
-  };
   constexpr F::fe d = F::from_bytes(c::ed_d_bytes.data());
-  static_assert(enc(F::add(F::mul_small(d, 121666), F::small(121665))) == key{});
+  static_assert(encoded<F>(F::add(F::mul_small(d, 121666), F::small(121665))) == key{});
   constexpr F::fe x = F::from_bytes(c::ed_base_x_bytes.data()), y = F::from_bytes(c::ed_base_y_bytes.data());
   constexpr F::fe xx = F::sqr(x), yy = F::sqr(y);
   // -x^2 + y^2 = 1 + d x^2 y^2
-  static_assert(enc(F::sub(yy, xx)) == enc(F::add(F::one(), F::mul(d, F::mul(xx, yy)))));
+  static_assert(encoded<F>(F::sub(yy, xx)) == encoded<F>(F::add(F::one(), F::mul(d, F::mul(xx, yy)))));
   // y = 4/5
-  static_assert(enc(F::mul_small(y, 5)) == enc(F::small(4)));
+  static_assert(encoded<F>(F::mul_small(y, 5)) == encoded<F>(F::small(4)));
   CHECK(kagi::x25519::public_key(key{1}) == ladder(key{1}, nine));
 }
 
@@ -106,16 +109,6 @@ TEST_CASE("X25519 radix-2^64 field (mulx-adx) against the radix-2^51 field") {
   using F = c::field51;
   using G = c::field64_adx;
   kagi_test::test_rng rng(15);
-  const auto enc51 = [](const F::fe& f) {
-    key s{};
-    F::to_bytes(s.data(), f);
-    return s;
-  };
-  const auto enc64 = [](const G::fe& f) {
-    key s{};
-    G::to_bytes(s.data(), f);
-    return s;
-  };
   // Edge values: 0, 1, p - 1, p, p + 1, 2^255 - 1, and random bytes (any top bit).
   std::vector<key> values = {key{}, key{1},
                              to_key(kagi_test::hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")),
@@ -133,26 +126,26 @@ TEST_CASE("X25519 radix-2^64 field (mulx-adx) against the radix-2^51 field") {
     INFO("x = " << kagi::to_hex(x) << ", y = " << kagi::to_hex(y));
     const F::fe a = F::from_bytes(x.data()), b = F::from_bytes(y.data());
     G::fe c = G::from_bytes(x.data()), d = G::from_bytes(y.data());
-    CHECK(enc64(c) == enc51(a));
-    CHECK(enc64(G::mul(c, d)) == enc51(F::mul(a, b)));
-    CHECK(enc64(G::sqr(c)) == enc51(F::sqr(a)));
-    CHECK(enc64(G::add(c, d)) == enc51(F::add(a, b)));
-    CHECK(enc64(G::sub(c, d)) == enc51(F::sub(a, b)));
-    CHECK(enc64(G::mul_small(c, 121665)) == enc51(F::mul_small(a, 121665)));
-    CHECK(enc64(c::invert<G>(c)) == enc51(c::invert<F>(a)));
+    CHECK(encoded<G>(c) == encoded<F>(a));
+    CHECK(encoded<G>(G::mul(c, d)) == encoded<F>(F::mul(a, b)));
+    CHECK(encoded<G>(G::sqr(c)) == encoded<F>(F::sqr(a)));
+    CHECK(encoded<G>(G::add(c, d)) == encoded<F>(F::add(a, b)));
+    CHECK(encoded<G>(G::sub(c, d)) == encoded<F>(F::sub(a, b)));
+    CHECK(encoded<G>(G::mul_small(c, 121665)) == encoded<F>(F::mul_small(a, 121665)));
+    CHECK(encoded<G>(c::invert<G>(c)) == encoded<F>(c::invert<F>(a)));
     // Values near 2^256 (the radix-2^64 field keeps any value below 2^256).
     // The reference for it: the low 255 bits plus 19 for bit 255 (2^255 = 19 mod p).
     const G::fe big{{~std::uint64_t{0} - (i & 63), ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0} - (i & 1)}};
     key big_bytes{};
     for (int w = 0; w < 4; ++w) kagi::store_le64(big_bytes.data() + 8 * w, big.v[w]);
     const F::fe big51 = F::add(F::from_bytes(big_bytes.data()), F::small(19));
-    CHECK(enc64(big) == enc51(big51));
-    CHECK(enc64(G::mul(big, d)) == enc51(F::mul(big51, b)));
-    CHECK(enc64(G::mul(big, big)) == enc51(F::mul(big51, big51)));
-    CHECK(enc64(G::sqr(big)) == enc51(F::sqr(big51)));
-    CHECK(enc64(G::add(big, big)) == enc51(F::add(big51, big51)));
-    CHECK(enc64(G::sub(d, big)) == enc51(F::sub(b, F::mul(big51, F::one()))));
-    CHECK(enc64(G::mul_small(big, 121666)) == enc51(F::mul_small(big51, 121666)));
+    CHECK(encoded<G>(big) == encoded<F>(big51));
+    CHECK(encoded<G>(G::mul(big, d)) == encoded<F>(F::mul(big51, b)));
+    CHECK(encoded<G>(G::mul(big, big)) == encoded<F>(F::mul(big51, big51)));
+    CHECK(encoded<G>(G::sqr(big)) == encoded<F>(F::sqr(big51)));
+    CHECK(encoded<G>(G::add(big, big)) == encoded<F>(F::add(big51, big51)));
+    CHECK(encoded<G>(G::sub(d, big)) == encoded<F>(F::sub(b, F::mul(big51, F::one()))));
+    CHECK(encoded<G>(G::mul_small(big, 121666)) == encoded<F>(F::mul_small(big51, 121666)));
   }
 }
 #endif
@@ -166,16 +159,6 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
   using F = c::field51;
   using G = c::field64_adx;
   constexpr std::uint64_t top = std::uint64_t{1} << 63, ones = ~std::uint64_t{0};
-  const auto enc51 = [](const F::fe& f) {
-    key s{};
-    F::to_bytes(s.data(), f);
-    return s;
-  };
-  const auto enc64 = [](const G::fe& f) {
-    key s{};
-    G::to_bytes(s.data(), f);
-    return s;
-  };
   // The same value in radix 2^51: the low 255 bits, plus 19 for bit 255.
   const auto to51 = [](const G::fe& g) {
     key b{};
@@ -212,8 +195,8 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
   CHECK(tight(G::mul_small(big, 121666)));
   CHECK(tight(G::mul_small(big, 0xffffffff)));
   CHECK(tight(G::sqr_n(big, 1)));
-  CHECK(enc64(G::sqr_n(big, 1)) == enc64(G::sqr(big)));
-  for (const G::fe& v : values) CHECK(enc64(G::sqr_n(v, 3)) == enc64(G::sqr(G::sqr(G::sqr(v)))));
+  CHECK(encoded<G>(G::sqr_n(big, 1)) == encoded<G>(G::sqr(big)));
+  for (const G::fe& v : values) CHECK(encoded<G>(G::sqr_n(v, 3)) == encoded<G>(G::sqr(G::sqr(G::sqr(v)))));
   for (std::size_t i = 0; i < values.size(); ++i) {
     for (std::size_t j = 0; j < values.size(); j += 3) {
       const G::fe& x = values[i];
@@ -222,13 +205,13 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
       const F::fe x51 = to51(x), y51 = to51(y);
       G::fe s, d;
       c::fe64_add_sub(x, y, s, d);
-      CHECK(enc64(s) == enc51(F::add(x51, y51)));
-      CHECK(enc64(d) == enc51(F::sub(x51, y51)));
+      CHECK(encoded<G>(s) == encoded<F>(F::add(x51, y51)));
+      CHECK(encoded<G>(d) == encoded<F>(F::sub(x51, y51)));
       G::fe e, f;
       c::fe64_ladder_e_f(x, y, e, f);
       const F::fe e51 = F::sub(x51, y51);
-      CHECK(enc64(e) == enc51(e51));
-      CHECK(enc64(f) == enc51(F::add(x51, F::mul_small(e51, 121665))));
+      CHECK(encoded<G>(e) == encoded<F>(e51));
+      CHECK(encoded<G>(f) == encoded<F>(F::add(x51, F::mul_small(e51, 121665))));
       CHECK(tight(f));
       // The step's start on (x2, z2, x3, z3) = (x, y, y', x'), both ways of the swap.
       const G::fe& x3 = values[(i + 2 * j + 1) % values.size()];
@@ -239,10 +222,10 @@ TEST_CASE("X25519 mulx-adx ladder blocks on tight values") {
         c::fe64_ladder_start(swap, st, w);
         const F::fe p2 = swap ? to51(x3) : x51, q2 = swap ? to51(z3) : y51;
         const F::fe p3 = swap ? x51 : to51(x3), q3 = swap ? y51 : to51(z3);
-        CHECK(enc64(w[0]) == enc51(F::add(p2, q2)));
-        CHECK(enc64(w[1]) == enc51(F::sub(p2, q2)));
-        CHECK(enc64(w[2]) == enc51(F::add(p3, q3)));
-        CHECK(enc64(w[3]) == enc51(F::sub(p3, q3)));
+        CHECK(encoded<G>(w[0]) == encoded<F>(F::add(p2, q2)));
+        CHECK(encoded<G>(w[1]) == encoded<F>(F::sub(p2, q2)));
+        CHECK(encoded<G>(w[2]) == encoded<F>(F::add(p3, q3)));
+        CHECK(encoded<G>(w[3]) == encoded<F>(F::sub(p3, q3)));
       }
     }
   }
@@ -291,16 +274,6 @@ TEST_CASE("X25519 4-way IFMA field against the radix-2^51 field") {
   if ((kagi::cpu::allowed() & c::x25519_ifma_needs) != c::x25519_ifma_needs) return;
   using F = c::field51;
   using G = c::field64_adx;
-  const auto enc = [](const F::fe& f) {
-    key s{};
-    F::to_bytes(s.data(), f);
-    return s;
-  };
-  const auto enc64 = [](const G::fe& f) {
-    key s{};
-    G::to_bytes(s.data(), f);
-    return s;
-  };
   // Any limbs below 2^64 as a portable element: each limb split at bit 51,
   // the high parts moved one limb up (times 19 from limb 4 to limb 0).
   const auto value = [](const limbs5& l) {
@@ -350,12 +323,12 @@ TEST_CASE("X25519 4-way IFMA field against the radix-2^51 field") {
         CHECK(sd[lane][i] <= carried_max);
         CHECK(f[lane][i] <= carried_max);
       }
-      CHECK(enc(value(m[lane])) == enc(F::mul(a51, b51)));
-      CHECK(enc(value(mc[lane])) == enc(F::mul(a51, b51)));
-      CHECK(enc64(ifma_lane(mc, lane)) == enc(F::mul(a51, b51)));
+      CHECK(encoded<F>(value(m[lane])) == encoded<F>(F::mul(a51, b51)));
+      CHECK(encoded<F>(value(mc[lane])) == encoded<F>(F::mul(a51, b51)));
+      CHECK(encoded<G>(ifma_lane(mc, lane)) == encoded<F>(F::mul(a51, b51)));
       const F::fe x = value(w1[lane]), y = value(w2[lane]);
-      CHECK(enc(value(sd[lane])) == enc(lane % 2 == 1 ? F::sub(x, F::mul(y, F::one())) : F::add(x, y)));
-      CHECK(enc(value(f[lane])) == enc(F::add(x, F::mul_small(a51, small_k[lane]))));
+      CHECK(encoded<F>(value(sd[lane])) == encoded<F>(lane % 2 == 1 ? F::sub(x, F::mul(y, F::one())) : F::add(x, y)));
+      CHECK(encoded<F>(value(f[lane])) == encoded<F>(F::add(x, F::mul_small(a51, small_k[lane]))));
     }
   }
 }
